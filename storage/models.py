@@ -1,0 +1,203 @@
+"""The knowledge base: OGP members, their action plans and commitments, the documents they come from,
+and every fact with its provenance.
+
+Vocabularies (member kinds, statuses, IRM levels) are stored as short strings rather than database enums
+so that adding a level is a code change, not a migration on every backend. The allowed values live in
+the ``StrEnum`` classes below and are checked where data is written (``storage.knowledge``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class MemberKind(StrEnum):
+    COUNTRY = "country"
+    LOCAL = "local"
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    WITHDRAWN = "withdrawn"
+    UNKNOWN = "unknown"
+
+
+class Completion(StrEnum):
+    """IRM completion levels, in the IRM's order."""
+
+    NOT_STARTED = "not_started"
+    LIMITED = "limited"
+    SUBSTANTIAL = "substantial"
+    COMPLETE = "complete"
+
+
+class EarlyResults(StrEnum):
+    """IRM "did it open government?" levels for early results, in the IRM's order."""
+
+    NONE = "none"
+    MARGINAL = "marginal"
+    SIGNIFICANT = "significant"
+    OUTSTANDING = "outstanding"
+
+
+class CommitmentState(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class DocumentKind(StrEnum):
+    RESULTS_REPORT = "results_report"
+    ACTION_PLAN_REVIEW = "action_plan_review"
+    DESIGN_REPORT = "design_report"
+    PROGRESS_REPORT = "progress_report"
+    END_OF_TERM_REPORT = "end_of_term_report"
+    NEWS = "news"
+    MEMBER_PAGE = "member_page"
+    LISTING = "listing"
+    OTHER = "other"
+
+    @property
+    def is_irm_report(self) -> bool:
+        return self in IRM_REPORT_KINDS
+
+
+IRM_REPORT_KINDS = frozenset(
+    {
+        DocumentKind.RESULTS_REPORT,
+        DocumentKind.ACTION_PLAN_REVIEW,
+        DocumentKind.DESIGN_REPORT,
+        DocumentKind.PROGRESS_REPORT,
+        DocumentKind.END_OF_TERM_REPORT,
+    }
+)
+
+
+class SubjectType(StrEnum):
+    """What a fact is about."""
+
+    OGP = "ogp"
+    MEMBER = "member"
+    PLAN = "plan"
+    COMMITMENT = "commitment"
+    DOCUMENT = "document"
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    name_en: str = Field(max_length=200)
+    name_es: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=20)
+    parent_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    joined_year: int | None = None
+    status: str = Field(default=MemberStatus.UNKNOWN, max_length=20, index=True)
+    status_seen_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MemberAlias(SQLModel, table=True):
+    """Every name a member is known by; ``normalized`` is what questions are matched against."""
+
+    __tablename__ = "member_alias"
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    alias: str = Field(max_length=200)
+    normalized: str = Field(max_length=200, unique=True, index=True)
+    language: str | None = Field(default=None, max_length=5)
+
+
+class MemberStatusChange(SQLModel, table=True):
+    """Status history: one row each time a source shows a member's status to be different."""
+
+    __tablename__ = "member_status_change"
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    previous_status: str | None = Field(default=None, max_length=20)
+    status: str = Field(max_length=20)
+    effective: str | None = Field(default=None, max_length=40)
+    seen_at: datetime = Field(default_factory=utcnow)
+    source_url: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ActionPlan(SQLModel, table=True):
+    __tablename__ = "action_plan"
+    __table_args__ = (UniqueConstraint("member_id", "ordinal"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    ordinal: int
+    start_year: int | None = None
+    end_year: int | None = None
+    extended_to: date | None = None
+    extension_months: int | None = None
+    commitment_count: int | None = None
+
+
+class PlanTally(SQLModel, table=True):
+    """How many of a plan's commitments the IRM put at each level (completion or early results)."""
+
+    __tablename__ = "plan_tally"
+    __table_args__ = (UniqueConstraint("plan_id", "dimension", "level"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="action_plan.id", index=True)
+    dimension: str = Field(max_length=20)  # "completion" | "early_results"
+    level: str = Field(max_length=20)
+    count: int
+
+
+class Commitment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="action_plan.id", index=True)
+    number: int
+    title: str | None = Field(default=None, max_length=300)
+    completion: str | None = Field(default=None, max_length=20)
+    early_results: str | None = Field(default=None, max_length=20)
+    state: str | None = Field(default=None, max_length=20, index=True)
+    state_date: date | None = None
+    state_body: str | None = Field(default=None, max_length=300)
+    state_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True, index=True)
+    title: str = Field(max_length=500)
+    kind: str = Field(max_length=30, index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    period: str | None = Field(default=None, max_length=20)
+    is_draft: bool = False
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    content_hash: str | None = Field(default=None, max_length=64)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Fact(SQLModel, table=True):
+    """One statement a source makes, with where and when it was seen and the sentence that says it.
+
+    ``value`` is JSON text. ``key`` is a digest of subject, predicate, value and source so that seeing
+    the same statement again refreshes ``seen_at`` instead of adding a row.
+    """
+
+    __table_args__ = (Index("ix_fact_subject", "subject_type", "subject_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True, index=True)
+    subject_type: str = Field(max_length=20)
+    subject_id: int | None = None
+    predicate: str = Field(max_length=60, index=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    source_url: str = Field(sa_column=Column(Text, nullable=False))
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow)
