@@ -1,0 +1,106 @@
+"""Finding the member a question is about, by any of its names, with accents optional and small typos.
+
+The index lives in memory (a few hundred members, a few thousand aliases) and is rebuilt only when the
+aliases in the database change, so a question costs dictionary look-ups, not queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.vocabulary import is_keyword
+from storage.models import MemberAlias
+from storage.names import all_country_names
+
+MAX_NAME_WORDS = 6
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A name found in a question: a known member (``member_id``) or a place with no data yet."""
+
+    member_id: int | None
+    name: str  # the name as the index knows it
+    start: int  # token span in the question
+    end: int
+    exact: bool
+
+
+class MemberIndex:
+    def __init__(self) -> None:
+        self._version: tuple[int, int | None] | None = None
+        self._aliases: dict[str, int] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self._places: dict[str, str] = {
+            key: names[0] for key, names in all_country_names().items()
+        }
+
+    def refresh(self, session: Session) -> None:
+        """Reload the aliases if the database has different ones than last time."""
+        version = session.exec(select(func.count(MemberAlias.id), func.max(MemberAlias.id))).one()
+        version = (int(version[0]), version[1])
+        if version == self._version:
+            return
+        self._aliases = dict(session.exec(select(MemberAlias.normalized, MemberAlias.member_id)).all())
+        self._by_length = {}
+        for alias in self._aliases:
+            self._by_length.setdefault(len(alias), []).append(alias)
+        self._version = version
+
+    def find(self, tokens: list[str]) -> list[NameMatch]:
+        """Names in the token list, longest first, not overlapping; exact names before near misses."""
+        spans = self._exact(tokens)
+        if not any(m.member_id is not None for m in spans):
+            taken = {i for m in spans for i in range(m.start, m.end)}
+            spans += self._fuzzy(tokens, taken)
+        return sorted(spans, key=lambda m: m.start)
+
+    def _candidates(self, tokens: list[str], taken: set[int]) -> list[tuple[int, int, str]]:
+        spans = []
+        for size in range(min(MAX_NAME_WORDS, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                end = start + size
+                if taken.intersection(range(start, end)):
+                    continue
+                words = tokens[start:end]
+                if is_keyword(words[0]) and words[0] not in {"state", "estado", "ciudad", "city"}:
+                    continue
+                if is_keyword(words[-1]) or all(is_keyword(w) or w.isdigit() for w in words):
+                    continue
+                spans.append((start, end, " ".join(words)))
+        return spans
+
+    def _exact(self, tokens: list[str]) -> list[NameMatch]:
+        found: list[NameMatch] = []
+        taken: set[int] = set()
+        for start, end, text in self._candidates(tokens, set()):
+            if taken.intersection(range(start, end)):
+                continue
+            if text in self._aliases:
+                found.append(NameMatch(self._aliases[text], text, start, end, True))
+            elif text in self._places:
+                found.append(NameMatch(None, self._places[text], start, end, True))
+            else:
+                continue
+            taken.update(range(start, end))
+        return found
+
+    def _fuzzy(self, tokens: list[str], taken: set[int]) -> list[NameMatch]:
+        found: list[NameMatch] = []
+        for start, end, text in self._candidates(tokens, taken):
+            if len(text) < 4 or taken.intersection(range(start, end)):
+                continue
+            allowed = 1 if len(text) <= 7 else 2
+            pool = [a for n in range(len(text) - allowed, len(text) + allowed + 1)
+                    for a in self._by_length.get(n, ())]
+            best = process.extractOne(text, pool, scorer=OSA.distance, score_cutoff=allowed)
+            if best is not None:
+                found.append(NameMatch(self._aliases[best[0]], best[0], start, end, False))
+                taken.update(range(start, end))
+        return found
+

@@ -1,0 +1,147 @@
+"""Reading a chat message: which language, what is asked, about which member, commitment or plan.
+
+Parsing is rule-based on purpose: the questions people ask about OGP are few in shape, and a rule that
+fails shows why, which matters more here than guessing well on average.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.member_index import MemberIndex, NameMatch
+from bot.vocabulary import ENGLISH_MARKERS, SPANISH_MARKERS, concepts_in, is_keyword, matches
+from jobs.analysis.numbers import number_value, ordinal_value
+from storage.names import normalize
+
+MAX_QUESTION_CHARS = 500
+MAX_COMMITMENT_NUMBER = 500
+_SPANISH_CHARS = re.compile(r"[¿¡ñÑáéíóúÁÉÍÓÚ]")
+
+
+class Intent(StrEnum):
+    EMPTY = "empty"
+    GREETING = "greeting"
+    HELP = "help"
+    COMMITMENT_STATUS = "commitment_status"
+    COMMITMENTS_BY_STATE = "commitments_by_state"
+    PLAN_SUMMARY = "plan_summary"
+    MEMBER_STATUS = "member_status"
+    MEMBERS_BY_STATUS = "members_by_status"
+    LATEST_REPORTS = "latest_reports"
+    TOTALS = "totals"
+    SEARCH = "search"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str  # "en" | "es"
+    intent: Intent
+    names: tuple[NameMatch, ...] = ()
+    commitment_number: int | None = None
+    plan_ordinal: int | None = None
+    state: str | None = None  # "inactive" | "withdrawn" | "active" | "complete"
+    search_terms: tuple[str, ...] = ()
+
+    @property
+    def member_ids(self) -> list[int]:
+        return [m.member_id for m in self.names if m.member_id is not None]
+
+    @property
+    def unknown_places(self) -> list[str]:
+        return [m.name for m in self.names if m.member_id is None]
+
+
+def detect_language(text: str, tokens: list[str]) -> str:
+    spanish = sum(token in SPANISH_MARKERS for token in tokens) + 2 * len(_SPANISH_CHARS.findall(text))
+    english = sum(token in ENGLISH_MARKERS for token in tokens)
+    return "es" if spanish > english else "en"
+
+
+def parse(text: str, index: MemberIndex) -> Question:
+    text = text[:MAX_QUESTION_CHARS]
+    tokens = normalize(text).split()
+    language = detect_language(text, tokens)
+    if not tokens:
+        return Question(text, language, Intent.EMPTY)
+    names = tuple(index.find(tokens))
+    in_names = {i for m in names for i in range(m.start, m.end)}
+    free = [t for i, t in enumerate(tokens) if i not in in_names]
+    concepts = concepts_in(free)
+    number = _commitment_number(tokens)
+    ordinal = _plan_ordinal(tokens)
+    state = _state(concepts)
+    terms = tuple(dict.fromkeys(
+        t for t in free if len(t) >= 3 and not t.isdigit() and not is_keyword(t) and ordinal_value(t) is None
+    ))
+    members = any(m.member_id is not None for m in names)
+    intent = _intent(concepts, number, members or bool(names), state, terms)
+    return Question(text, language, intent, names, number, ordinal, state, terms)
+
+
+def _intent(concepts: set[str], number: int | None, named: bool, state: str | None,
+            terms: tuple[str, ...]) -> Intent:
+    if "commitment" in concepts:
+        if number is not None:
+            return Intent.COMMITMENT_STATUS
+        if state in {"inactive", "complete", "active"}:
+            return Intent.COMMITMENTS_BY_STATE
+        return Intent.PLAN_SUMMARY
+    if "say" in concepts and terms:
+        return Intent.SEARCH
+    if "report" in concepts:
+        return Intent.LATEST_REPORTS
+    if "plan" in concepts or ("summary" in concepts and named):
+        return Intent.PLAN_SUMMARY
+    if state in {"withdrawn", "inactive", "active"} and not named:
+        return Intent.MEMBERS_BY_STATUS
+    if named:
+        return Intent.MEMBER_STATUS
+    if "count" in concepts and ({"member", "ogp"} & concepts):
+        return Intent.TOTALS
+    if "member" in concepts and "list" in concepts:
+        return Intent.MEMBERS_BY_STATUS
+    if "help" in concepts:
+        return Intent.HELP
+    if "greeting" in concepts:
+        return Intent.GREETING
+    if terms:
+        return Intent.SEARCH
+    return Intent.UNKNOWN
+
+
+def _state(concepts: set[str]) -> str | None:
+    for state in ("withdrawn", "inactive", "complete", "active"):
+        if state in concepts:
+            return state
+    return None
+
+
+def _is_commitment_word(token: str) -> bool:
+    return any(matches(token, word) for word in ("commitment", "commitments", "compromiso", "compromisos"))
+
+
+def _commitment_number(tokens: list[str]) -> int | None:
+    for i, token in enumerate(tokens):
+        if not _is_commitment_word(token):
+            continue
+        after = [t for t in tokens[i + 1 : i + 4] if t not in {"no", "number", "numero", "nr", "n"}]
+        if after and (value := number_value(after[0])) is not None and 0 < value <= MAX_COMMITMENT_NUMBER:
+            return value
+        if i > 0 and (value := ordinal_value(tokens[i - 1])) is not None:
+            return value
+    return None
+
+
+def _plan_ordinal(tokens: list[str]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token not in {"plan", "plans", "planes"}:
+            continue
+        for neighbour in tokens[max(0, i - 3) : i] + tokens[i + 1 : i + 2]:
+            value = ordinal_value(neighbour)
+            if value is not None:
+                return value
+    return None

@@ -1,0 +1,220 @@
+"""Storing what a page said: findings from page analysis become members, plans, commitments and facts.
+
+This is the step between "analyse" and "detect": it takes plain findings, resolves the names in them to
+members, writes through ``storage.knowledge`` and returns what changed, so that event detection can look
+at the changes without reading pages again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from jobs.analysis.findings import (
+    CommitmentDecisionFinding,
+    CommitmentFinding,
+    CommitmentResultFinding,
+    CommitmentStateFinding,
+    CommitmentTotalFinding,
+    ExtensionFinding,
+    JoinedFinding,
+    MembershipFinding,
+    NamedCommitmentFinding,
+    PageAnalysis,
+    PlanOrdinalFinding,
+    ReportFinding,
+    TallyFinding,
+    TotalsFinding,
+)
+from storage import knowledge
+from storage.models import (
+    ActionPlan,
+    Commitment,
+    Document,
+    Member,
+    MemberKind,
+    MemberStatusChange,
+    SubjectType,
+    utcnow,
+)
+from storage.names import country_names
+
+
+@dataclass
+class IngestResult:
+    """What one page added or changed in the knowledge base."""
+
+    document: Document
+    facts_recorded: int = 0
+    status_changes: list[MemberStatusChange] = field(default_factory=list)
+    members_created: list[Member] = field(default_factory=list)
+    plan: ActionPlan | None = None
+
+
+def ingest(session: Session, analysis: PageAnalysis, *, seen_at: datetime | None = None) -> IngestResult:
+    """Write ``analysis`` into the knowledge base. The caller owns the transaction."""
+    return _Ingest(session, analysis, seen_at or utcnow()).run()
+
+
+class _Ingest:
+    def __init__(self, session: Session, analysis: PageAnalysis, seen_at: datetime) -> None:
+        self.session = session
+        self.analysis = analysis
+        self.seen_at = seen_at
+        self.url = analysis.url
+        self.created: list[Member] = []
+
+    def run(self) -> IngestResult:
+        a = self.analysis
+        reports = a.of_type(ReportFinding)
+        member_name = reports[0].member if reports and reports[0].member else a.member
+        member = self._member(member_name) if member_name and a.kind.is_irm_report else None
+        document = knowledge.upsert_document(
+            self.session,
+            url=a.url,
+            title=a.title or a.url,
+            kind=a.kind,
+            text=a.text,
+            member=member,
+            period=a.period or (reports[0].period if reports else None),
+            is_draft=a.is_draft,
+            seen_at=self.seen_at,
+        )
+        self.result = IngestResult(document=document, members_created=self.created)
+        for report in reports:
+            value = {"kind": str(report.kind), "member": report.member, "period": report.period,
+                     "is_draft": report.is_draft}
+            self._fact(SubjectType.DOCUMENT, document.id, "report", value, report.evidence)
+        if member is not None:
+            self._plan_findings(member)
+        self._membership_findings()
+        for totals in a.of_type(TotalsFinding):
+            value = {"countries": totals.countries, "locals": totals.locals}
+            self._fact(SubjectType.OGP, None, "totals", value, totals.evidence)
+        return self.result
+
+    # -- members ---------------------------------------------------------------------------------
+
+    def _member(self, name: str, kind: str | None = None, country: str | None = None) -> Member:
+        before = knowledge.find_member(self.session, name)
+        parent = None
+        if country and country_names(country):
+            parent = self._member(country, MemberKind.COUNTRY)
+        if kind is None and before is None:
+            kind = MemberKind.COUNTRY if country_names(name) else MemberKind.LOCAL
+        member = knowledge.ensure_member(self.session, name, kind=kind, parent=parent)
+        if before is None:
+            self.created.append(member)
+        return member
+
+    def _membership_findings(self) -> None:
+        for finding in self.analysis.of_type(MembershipFinding):
+            member = self._member(finding.member, finding.kind, finding.country)
+            if finding.joined_year and member.joined_year is None:
+                member.joined_year = finding.joined_year
+            change = knowledge.set_member_status(
+                self.session, member, finding.status, source_url=self.url, evidence=finding.evidence,
+                seen_at=self.seen_at,
+            )
+            if change is not None:
+                self.result.status_changes.append(change)
+            self._fact(SubjectType.MEMBER, member.id, "status", finding.status, finding.evidence)
+        for joined in self.analysis.of_type(JoinedFinding):
+            member = self._member(joined.member, joined.kind)
+            member.joined_year = joined.year
+            self.session.add(member)
+            self._fact(SubjectType.MEMBER, member.id, "joined", joined.year, joined.evidence)
+
+    # -- plans and commitments -------------------------------------------------------------------
+
+    def _plan_findings(self, member: Member) -> None:
+        a = self.analysis
+        ordinals = a.of_type(PlanOrdinalFinding)
+        if not ordinals:
+            return  # counts without knowing which plan they describe cannot be stored honestly
+        plan = knowledge.ensure_plan(self.session, member, ordinals[0].ordinal)
+        self.result.plan = plan
+        self._fact(SubjectType.PLAN, plan.id, "ordinal", plan.ordinal, ordinals[0].evidence)
+        start, end = _period_years(a.period)
+        if start and plan.start_year is None:
+            plan.start_year, plan.end_year = start, end
+        for total in a.of_type(CommitmentTotalFinding):
+            plan.commitment_count = total.count
+            self._fact(SubjectType.PLAN, plan.id, "commitment_count", total.count, total.evidence)
+        for extension in a.of_type(ExtensionFinding):
+            plan.extended_to = extension.until
+            plan.extension_months = extension.months
+            if extension.until and extension.months:
+                plan.end_year = _year_months_before(extension.until, extension.months)
+            value = {"months": extension.months, "until": extension.until}
+            self._fact(SubjectType.PLAN, plan.id, "extension", value, extension.evidence)
+        self.session.add(plan)
+        for tally in a.of_type(TallyFinding):
+            knowledge.set_tally(self.session, plan, tally.dimension, tally.level, tally.count)
+            value = {"dimension": tally.dimension, "level": tally.level, "count": tally.count}
+            self._fact(SubjectType.PLAN, plan.id, "tally", value, tally.evidence)
+        for named in a.of_type(NamedCommitmentFinding):
+            value = {"title": named.title, "completion": named.completion}
+            self._fact(SubjectType.PLAN, plan.id, "named_commitment", value, named.evidence)
+        self._commitment_findings(plan)
+
+    def _commitment_findings(self, plan: ActionPlan) -> None:
+        a = self.analysis
+
+        def commitment(number: int) -> Commitment:
+            return knowledge.ensure_commitment(self.session, plan, number)
+
+        for found in a.of_type(CommitmentFinding):
+            c = commitment(found.number)
+            if found.title:
+                c.title = found.title[:300]
+            self._fact(SubjectType.COMMITMENT, c.id, "mentioned", {"title": found.title}, found.evidence)
+        for state in a.of_type(CommitmentStateFinding):
+            c = commitment(state.number)
+            knowledge.set_commitment_state(c, state.state)
+            c.state_body = state.body or c.state_body
+            self._fact(SubjectType.COMMITMENT, c.id, "state", {"state": state.state, "body": state.body},
+                       state.evidence)
+        for decision in a.of_type(CommitmentDecisionFinding):
+            c = commitment(decision.number)
+            c.state_date = decision.record_date
+            c.state_note = f"minutes of the {decision.body} dated {decision.record_date.isoformat()}"
+            value = {"body": decision.body, "date": decision.record_date}
+            self._fact(SubjectType.COMMITMENT, c.id, "decision_record", value, decision.evidence)
+        for result in a.of_type(CommitmentResultFinding):
+            c = commitment(result.number)
+            knowledge.set_commitment_early_results(c, result.early_results)
+            self._fact(SubjectType.COMMITMENT, c.id, "early_results", result.early_results, result.evidence)
+
+    # -- facts -----------------------------------------------------------------------------------
+
+    def _fact(self, subject_type: SubjectType, subject_id: int | None, predicate: str, value: object,
+              evidence: str) -> None:
+        knowledge.record_fact(
+            self.session,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            predicate=predicate,
+            value=value,
+            source_url=self.url,
+            evidence=evidence,
+            document=self.result.document,
+            seen_at=self.seen_at,
+        )
+        self.result.facts_recorded += 1
+
+
+def _period_years(period: str | None) -> tuple[int | None, int | None]:
+    if not period:
+        return None, None
+    years = [int(part) for part in period.replace("–", "-").split("-") if part.strip().isdigit()]
+    if not years:
+        return None, None
+    return years[0], years[-1]
+
+
+def _year_months_before(day: date, months: int) -> int:
+    """The year ``months`` before ``day``: when a plan extended by ``months`` was first due to end."""
+    return (day.year * 12 + day.month - 1 - months) // 12

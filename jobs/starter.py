@@ -1,0 +1,96 @@
+"""The starter dataset: what the project's own page analysis found on the seed pages, saved as findings
+so that a fresh install answers questions before it has fetched anything.
+
+It holds findings and their quoted sentences only, not the pages' text; the documents it creates carry
+those sentences as their searchable text. ``scripts/build_starter_data.py`` writes it; the first run of
+``ogp-watch`` loads it through the same ingest step a fetched page goes through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from jobs.analysis import findings as finding_types
+from jobs.analysis.findings import Finding, PageAnalysis
+from jobs.ingest import ingest
+from storage import queries
+from storage.models import DocumentKind
+
+STARTER_PATH = Path(__file__).resolve().parent.parent / "storage" / "starter" / "starter.json"
+FORMAT_VERSION = 1
+_DATE_FIELDS = {"record_date", "until"}
+_TYPES: dict[str, type] = {
+    name: cls for name, cls in vars(finding_types).items()
+    if isinstance(cls, type) and name.endswith("Finding") and dataclasses.is_dataclass(cls)
+}
+
+
+def _finding_to_dict(finding: Finding) -> dict[str, Any]:
+    data = {k: v.isoformat() if isinstance(v, date) else v for k, v in dataclasses.asdict(finding).items()}
+    return {"type": type(finding).__name__, **data}
+
+
+def _finding_from_dict(data: dict[str, Any]) -> Finding:
+    fields = dict(data)
+    cls = _TYPES[fields.pop("type")]
+    for name in _DATE_FIELDS & fields.keys():
+        if fields[name]:
+            fields[name] = date.fromisoformat(fields[name])
+    if "kind" in fields and cls is finding_types.ReportFinding:
+        fields["kind"] = DocumentKind(fields["kind"])
+    return cls(**fields)
+
+
+def dump(analyses: list[PageAnalysis], seen_on: date) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "about": "Findings of OGP Watch's page analysis on the seed pages; regenerate with "
+                 "scripts/build_starter_data.py. Quoted sentences are the pages' own words.",
+        "seen_on": seen_on.isoformat(),
+        "pages": [
+            {
+                "url": a.url, "title": a.title, "kind": str(a.kind), "language": a.language,
+                "member": a.member, "period": a.period, "is_draft": a.is_draft,
+                "findings": [_finding_to_dict(f) for f in a.findings],
+            }
+            for a in analyses
+        ],
+    }
+
+
+def analyses_from(data: dict[str, Any]) -> list[PageAnalysis]:
+    if data.get("format") != FORMAT_VERSION:
+        raise ValueError(f"starter data format {data.get('format')!r} is not {FORMAT_VERSION}")
+    result = []
+    for page in data["pages"]:
+        found = [_finding_from_dict(f) for f in page["findings"]]
+        quotes = dict.fromkeys(getattr(f, "evidence", "") for f in found)
+        result.append(PageAnalysis(
+            url=page["url"], title=page["title"], kind=DocumentKind(page["kind"]), language=page["language"],
+            text="\n".join(q for q in quotes if q), member=page.get("member"), period=page.get("period"),
+            is_draft=page.get("is_draft", False), findings=found,
+        ))
+    return result
+
+
+def load(session: Session, path: Path = STARTER_PATH) -> int:
+    """Ingest the starter dataset; returns the number of pages loaded."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    seen_at = datetime.fromisoformat(data["seen_on"])
+    analyses = analyses_from(data)
+    for analysis in analyses:
+        ingest(session, analysis, seen_at=seen_at)
+    return len(analyses)
+
+
+def ensure_loaded(session: Session, path: Path = STARTER_PATH) -> int:
+    """Load the starter dataset into an empty knowledge base; a knowledge base with documents is left be."""
+    if queries.document_count(session) > 0 or not path.exists():
+        return 0
+    return load(session, path)

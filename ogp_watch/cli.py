@@ -1,0 +1,211 @@
+"""The ``ogp-watch`` command.
+
+Each sub-command is a small function over the same parts the bot uses, so what works here works in chat.
+Errors the user can act on (a missing file, a bad URL, an unknown member) are printed as one line and
+exit with status 2; no traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from bot.engine import ConversationEngine
+from bot.terminal import run_chat
+from jobs.analysis import analyse_page
+from jobs.ingest import ingest
+from ogp_watch.app import configure_logging, open_database
+from ogp_watch.settings import Settings
+from storage import knowledge, queries
+from storage.database import session_scope
+
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown as one line, without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ogp-watch",
+        description="Watch Open Government Partnership members and commitments; ask about them.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("chat", help="chat in the terminal")
+    sub.add_parser("run", help="run OGP Watch (for now: the terminal chat)")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="answer, language, facts and sources as JSON")
+    ingest_cmd = sub.add_parser("ingest", help="analyse one page (file or URL) and store what it says")
+    ingest_cmd.add_argument("path_or_url")
+    ingest_cmd.add_argument("--url", help="the URL a local file stands for (required for files)")
+    ingest_cmd.add_argument("--json", action="store_true", help="print the findings as JSON")
+    sub.add_parser("members", help="list members and their status")
+    commitments = sub.add_parser("commitments", help="list a member's plans and commitments")
+    commitments.add_argument("member")
+    facts = sub.add_parser("facts", help="list stored facts with their provenance")
+    facts.add_argument("--limit", type=int, default=None)
+    facts.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "chat"
+    try:
+        settings = Settings()
+        configure_logging(settings)
+        engine = open_database(settings)
+        return COMMANDS[args.command](engine, args)
+    except ValidationError as error:
+        first = error.errors()[0]
+        print(f"ogp-watch: bad setting OGP_WATCH_{str(first['loc'][0]).upper()}: {first['msg']}",
+              file=sys.stderr)
+    except UserError as error:
+        print(f"ogp-watch: {error}", file=sys.stderr)
+    except SQLAlchemyError as error:
+        print(f"ogp-watch: database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
+              file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
+    run_chat(ConversationEngine(engine))
+    return 0
+
+
+def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
+    answer = ConversationEngine(engine).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.text)
+    return 0
+
+
+def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str]:
+    """The page's bytes, content type and the URL it is stored under."""
+    if path_or_url.startswith(("http://", "https://")):
+        try:
+            with httpx.Client(timeout=30, follow_redirects=True, max_redirects=5) as client, \
+                    client.stream("GET", path_or_url) as response:
+                response.raise_for_status()
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_PAGE_BYTES:
+                        raise UserError(f"{path_or_url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
+                return bytes(body), response.headers.get("content-type"), url or str(response.url)
+        except httpx.HTTPError as error:
+            raise UserError(f"could not fetch {path_or_url}: {error}") from error
+    path = Path(path_or_url)
+    if not url:
+        raise UserError("a local file needs --url, the address of the page it is a copy of")
+    if not url.startswith(("http://", "https://")):
+        raise UserError(f"--url must be an http(s) address, not {url!r}")
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    if path.stat().st_size > MAX_PAGE_BYTES:
+        raise UserError(f"{path}: file larger than {MAX_PAGE_BYTES // 2**20} MB")
+    return path.read_bytes(), mimetypes.guess_type(path.name)[0], url
+
+
+def cmd_ingest(engine: Engine, args: argparse.Namespace) -> int:
+    content, content_type, url = read_page(args.path_or_url, args.url)
+    analysis = analyse_page(content, url, content_type)
+    with session_scope(engine) as session:
+        result = ingest(session, analysis)
+        changes = [(c.previous_status, c.status) for c in result.status_changes]
+        facts = result.facts_recorded
+    if args.json:
+        from jobs.starter import dump  # the starter format is the findings' JSON form
+
+        print(json.dumps(dump([analysis], seen_on=result.document.seen_at.date())["pages"][0],
+                         ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"{analysis.title} [{analysis.kind}, {analysis.language}] {url}")
+    print(f"{len(analysis.findings)} findings, {facts} facts stored, {len(changes)} status changes")
+    for finding in analysis.findings:
+        fields = {k: v for k, v in vars(finding).items() if k != "evidence"}
+        print(f"• {type(finding).__name__.removesuffix('Finding')}: "
+              + ", ".join(f"{k}={v}" for k, v in fields.items() if v is not None))
+    return 0
+
+
+def cmd_members(engine: Engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session:
+        members = queries.all_members(session)
+        if not members:
+            print("No members stored yet.")
+        for m in members:
+            joined = f", joined {m.joined_year}" if m.joined_year else ""
+            print(f"{m.name_en:45} {m.kind:8} {m.status:10}{joined}")
+    return 0
+
+
+def cmd_commitments(engine: Engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session:
+        member = knowledge.find_member(session, args.member)
+        if member is None or member.id is None:
+            raise UserError(f"no member called {args.member!r}; see `ogp-watch members`")
+        plans = queries.plans_of(session, member.id)
+        if not plans:
+            print(f"No action plans stored for {member.name_en}.")
+        for plan in plans:
+            assert plan.id is not None
+            period = f" {plan.start_year}-{plan.end_year}" if plan.start_year else ""
+            count = f", {plan.commitment_count} commitments" if plan.commitment_count else ""
+            print(f"{member.name_en}: action plan {plan.ordinal}{period}{count}")
+            for dimension, counts in queries.tallies(session, plan.id).items():
+                print(f"  {dimension}: " + ", ".join(f"{lvl} {n}" for lvl, n in counts.items()))
+            for c in queries.commitments(session, plan.id):
+                details = [c.state or "", c.completion or "", f"early results {c.early_results}"
+                           if c.early_results else "", c.state_note or ""]
+                print(f"  {c.number:3}  {c.title or '(untitled)':40} " + "; ".join(d for d in details if d))
+    return 0
+
+
+def cmd_facts(engine: Engine, args: argparse.Namespace) -> int:
+    with Session(engine) as session:
+        facts = queries.all_facts(session, args.limit)
+    if args.json:
+        print(json.dumps([
+            {"subject": f.subject_type, "subject_id": f.subject_id, "predicate": f.predicate, "value": f.value,
+             "evidence": f.evidence, "source_url": f.source_url, "seen_at": f.seen_at.isoformat()}
+            for f in facts
+        ], ensure_ascii=False, indent=2))
+        return 0
+    for f in facts:
+        print(f"{f.subject_type}#{f.subject_id or '-'} {f.predicate} = {json.dumps(f.value, ensure_ascii=False)}")
+        print(f"    “{f.evidence[:200]}”")
+        print(f"    {f.source_url} (seen {f.seen_at:%Y-%m-%d})")
+    return 0
+
+
+COMMANDS = {
+    "chat": cmd_chat,
+    "run": cmd_chat,
+    "ask": cmd_ask,
+    "ingest": cmd_ingest,
+    "members": cmd_members,
+    "commitments": cmd_commitments,
+    "facts": cmd_facts,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())
