@@ -26,6 +26,7 @@ from storage.models import (
     MemberStatus,
     SubjectType,
 )
+from storage.names import country_names
 from storage.queries import SourcedFact
 from storage.search import search_documents
 
@@ -78,15 +79,13 @@ class _Builder:
     def use(self, facts: list[SourcedFact], quote: bool = False) -> None:
         for fact in facts:
             self.facts.append(fact)
-            self.cite(fact.source_url, fact.source_title)
+            self.cite(fact.source_url, fact.source_title, fact.source_kind)
             if quote:
                 self.say("evidence", sentence=_clip(fact.evidence))
 
     def cite(self, url: str, title: str | None, kind: str | None = None) -> None:
         if url not in self.sources:
-            prefix = messages.REPORT_KINDS[self.lang].get(kind or "", "") if kind else ""
-            if not prefix and title and re.search(r"report|informe", title, re.I):
-                prefix = "IRM"
+            prefix = messages.REPORT_KINDS[self.lang].get(kind or "", "")
             label = f"{prefix} “{title}”".strip() if title else url
             self.sources[url] = Source(label, url)
 
@@ -129,6 +128,7 @@ def compose(session: Session, question: Question) -> Answer:
         Intent.PLAN_SUMMARY: _plan_summary,
         Intent.MEMBER_STATUS: _member_status,
         Intent.MEMBERS_BY_STATUS: _members_by_status,
+        Intent.MEMBERS_IN: _members_in,
         Intent.LATEST_REPORTS: _latest_reports,
         Intent.TOTALS: _totals,
         Intent.SEARCH: _search,
@@ -143,7 +143,9 @@ def _the_member(b: _Builder) -> Member | None:
     if ids:
         return queries.member(b.session, ids[-1] if len(ids) > 1 and _is_parent(b, ids) else ids[0])
     if b.q.unknown_places:
-        b.say("no_data", name=b.q.unknown_places[0])
+        place = b.q.unknown_places[0]
+        names = country_names(place)
+        b.say("no_data", name=(names[1] if b.lang == "es" else names[0]) if names else place)
     else:
         b.say("which_member")
     return None
@@ -366,17 +368,40 @@ def _member_line(b: _Builder, member: Member) -> str:
 
 
 def _members_by_status(b: _Builder) -> None:
-    status = b.q.state if b.q.state in {"withdrawn", "inactive", "active"} else "withdrawn"
-    members = queries.members_with_status(b.session, status)
-    label = say(b.lang, f"label_{status}")
-    if not members:
-        b.say("members_status_none", label=label)
+    status = b.q.state if b.q.state in {"withdrawn", "inactive", "active"} else None
+    if status is None:
+        members = queries.all_members(b.session)
+        b.say("members_all_head", count=len(members))
+    else:
+        members = queries.members_with_status(b.session, status)
+        label = say(b.lang, f"label_{status}")
+        if not members:
+            b.say("members_status_none", label=label)
+            return
+        b.say("members_status_head", label=label, count=len(members))
+    _list_members(b, members)
+
+
+def _members_in(b: _Builder) -> None:
+    country = _the_member(b)
+    if country is None:
         return
-    b.say("members_status_head", label=label, count=len(members))
+    assert country.id is not None
+    members = queries.members_in(b.session, country.id)
+    if not members:
+        _member_status(b)
+        return
+    b.say("members_in_head", country=member_name(country, b.lang), count=len(members))
+    _list_members(b, members)
+
+
+def _list_members(b: _Builder, members: list[Member]) -> None:
     for member in members[:MAX_LISTED]:
         b.lines.append("• " + _member_line(b, member))
         assert member.id is not None
         b.use(queries.facts_about(b.session, SubjectType.MEMBER, member.id, "status")[:1])
+    if len(members) > MAX_LISTED:
+        b.say("more", count=len(members) - MAX_LISTED)
 
 
 def _totals(b: _Builder) -> None:

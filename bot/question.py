@@ -29,6 +29,7 @@ class Intent(StrEnum):
     PLAN_SUMMARY = "plan_summary"
     MEMBER_STATUS = "member_status"
     MEMBERS_BY_STATUS = "members_by_status"
+    MEMBERS_IN = "members_in"
     LATEST_REPORTS = "latest_reports"
     TOTALS = "totals"
     SEARCH = "search"
@@ -79,6 +80,8 @@ def parse(text: str, index: MemberIndex) -> Question:
     ))
     members = any(m.member_id is not None for m in names)
     intent = _intent(concepts, number, members or bool(names), state, terms)
+    if intent is Intent.MEMBER_STATUS and members and {"members", "miembros"} & set(free):
+        intent = Intent.MEMBERS_IN  # "members in Mexico": the country's local members
     return Question(text, language, intent, names, number, ordinal, state, terms)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,17 @@ from storage.models import DocumentKind
 STARTER_PATH = Path(__file__).resolve().parent.parent / "storage" / "starter" / "starter.json"
 FORMAT_VERSION = 1
 _DATE_FIELDS = {"record_date", "until"}
+_SEED_ROW = re.compile(r"^\|\s*(?P<file>[^|\s]+\.txt)\s*\|[^|]*\|\s*(?P<url>https?://\S+?)\s*\|", re.M)
 _TYPES: dict[str, type] = {
     name: cls for name, cls in vars(finding_types).items()
     if isinstance(cls, type) and name.endswith("Finding") and dataclasses.is_dataclass(cls)
 }
+
+
+def seed_pages(seeds: Path) -> list[tuple[Path, str]]:
+    """(file, URL) for every seed page listed in the table of the seed folder's README.md."""
+    readme = (seeds / "README.md").read_text(encoding="utf-8")
+    return [(seeds / m["file"], m["url"]) for m in _SEED_ROW.finditer(readme)]
 
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:

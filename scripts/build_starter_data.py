@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from datetime import date
 from pathlib import Path
 
 from jobs.analysis import analyse_page
-from jobs.starter import STARTER_PATH, dump
+from jobs.starter import STARTER_PATH, dump, seed_pages
 
 REPO = Path(__file__).resolve().parent.parent
-_ROW = re.compile(r"^\|\s*(?P<file>[^|\s]+\.txt)\s*\|[^|]*\|\s*(?P<url>https?://\S+?)\s*\|", re.M)
-
-
-def seed_pages(seeds: Path) -> list[tuple[Path, str]]:
-    """(file, URL) for every seed page listed in the seed folder's README."""
-    readme = (seeds / "README.md").read_text(encoding="utf-8")
-    return [(seeds / m["file"], m["url"]) for m in _ROW.finditer(readme)]
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from storage.models import (
     SubjectType,
     utcnow,
 )
-from storage.names import name_variants, normalize, slugify
+from storage.names import country_names, name_variants, normalize, slugify
 
 TALLY_LEVELS: dict[str, frozenset[str]] = {
     "completion": frozenset(Completion),
@@ -71,8 +71,11 @@ def ensure_member(
     member = find_member(session, name)
     if member is None:
         variants = name_variants(name)
-        name_en = next((alias for alias, lang in variants if lang == "en"), name)
-        name_es = next((alias for alias, lang in variants if lang == "es"), None)
+        country = country_names(name)
+        name_en, name_es = country or (
+            next((alias for alias, lang in variants if lang == "en"), name),
+            next((alias for alias, lang in variants if lang == "es"), None),
+        )
         member = Member(
             slug=_free_slug(session, name_en),
             name_en=name_en,

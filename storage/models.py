@@ -8,15 +8,21 @@ the ``StrEnum`` classes below and are checked where data is written (``storage.k
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Naive UTC: timestamps are stored without a zone on every backend.
+
+    The columns are annotated ``NaiveDatetime`` because SQLModel maps a plain ``datetime`` to its
+    ``UTCDateTime`` type, which refuses naive values on write.
+    """
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class MemberKind(StrEnum):
@@ -100,8 +106,8 @@ class Member(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     joined_year: int | None = None
     status: str = Field(default=MemberStatus.UNKNOWN, max_length=20, index=True)
-    status_seen_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    status_seen_at: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class MemberAlias(SQLModel, table=True):
@@ -124,7 +130,7 @@ class MemberStatusChange(SQLModel, table=True):
     previous_status: str | None = Field(default=None, max_length=20)
     status: str = Field(max_length=20)
     effective: str | None = Field(default=None, max_length=40)
-    seen_at: datetime = Field(default_factory=utcnow)
+    seen_at: NaiveDatetime = Field(default_factory=utcnow)
     source_url: str = Field(sa_column=Column(Text, nullable=False))
     evidence: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -178,8 +184,8 @@ class Document(SQLModel, table=True):
     is_draft: bool = False
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     content_hash: str | None = Field(default=None, max_length=64)
-    first_seen_at: datetime = Field(default_factory=utcnow)
-    seen_at: datetime = Field(default_factory=utcnow)
+    first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    seen_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Fact(SQLModel, table=True):
@@ -199,5 +205,5 @@ class Fact(SQLModel, table=True):
     source_url: str = Field(sa_column=Column(Text, nullable=False))
     document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     evidence: str = Field(sa_column=Column(Text, nullable=False))
-    first_seen_at: datetime = Field(default_factory=utcnow)
-    seen_at: datetime = Field(default_factory=utcnow)
+    first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    seen_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -34,29 +34,34 @@ class SourcedFact:
     evidence: str
     source_url: str
     source_title: str | None
+    source_kind: str | None
     seen_at: datetime
 
 
 def facts_about(session: Session, subject_type: SubjectType, subject_id: int | None,
                 predicate: str | None = None) -> list[SourcedFact]:
     query = (
-        select(Fact, Document.title)
+        select(Fact, Document.title, Document.kind)
         .join(Document, col(Fact.document_id) == Document.id, isouter=True)
         .where(Fact.subject_type == subject_type, Fact.subject_id == subject_id)
         .order_by(col(Fact.seen_at).desc(), col(Fact.id))
     )
     if predicate:
         query = query.where(Fact.predicate == predicate)
-    return [_sourced(fact, title) for fact, title in session.exec(query).all()]
+    return [_sourced(fact, title, kind) for fact, title, kind in session.exec(query).all()]
 
 
-def _sourced(fact: Fact, title: str | None) -> SourcedFact:
+def _sourced(fact: Fact, title: str | None, kind: str | None) -> SourcedFact:
     return SourcedFact(fact.subject_type, fact.subject_id, fact.predicate, json.loads(fact.value),
-                       fact.evidence, fact.source_url, title, fact.seen_at)
+                       fact.evidence, fact.source_url, title, kind, fact.seen_at)
 
 
 def member(session: Session, member_id: int) -> Member | None:
     return session.get(Member, member_id)
+
+
+def members_in(session: Session, country_id: int) -> list[Member]:
+    return list(session.exec(select(Member).where(Member.parent_id == country_id).order_by(Member.name_en)).all())
 
 
 def members_with_status(session: Session, status: str) -> list[Member]:
@@ -134,10 +139,10 @@ def document(session: Session, document_id: int) -> Document | None:
 
 def all_facts(session: Session, limit: int | None = None) -> list[SourcedFact]:
     query = (
-        select(Fact, Document.title)
+        select(Fact, Document.title, Document.kind)
         .join(Document, col(Fact.document_id) == Document.id, isouter=True)
         .order_by(col(Fact.id))
     )
     if limit:
         query = query.limit(limit)
-    return [_sourced(fact, title) for fact, title in session.exec(query).all()]
+    return [_sourced(fact, title, kind) for fact, title, kind in session.exec(query).all()]

@@ -1,0 +1,105 @@
+"""Engines and sessions for the two supported backends: a local SQLite file and PostgreSQL.
+
+Every caller builds its own engine from a URL (no module-level engine), so tests, the CLI and the bot
+can point at different databases in one process without stepping on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+"""How long a SQLite writer waits for another writer (the bot and a scheduled crawl share the file)."""
+
+POSTGRES_CONNECT_TIMEOUT_S = 10
+"""Fail fast with a clear error instead of hanging when the server is down or the host is wrong."""
+
+POSTGRES_POOL_SIZE = 5
+POSTGRES_MAX_OVERFLOW = 10
+"""The bot and the scheduler are a handful of threads; a small pool keeps us a polite server tenant."""
+
+_PLAIN_POSTGRES_DRIVERS = {"postgres", "postgresql"}
+
+
+def normalize_url(url: str) -> str:
+    """Point plain ``postgres://``/``postgresql://`` URLs at psycopg 3, the only PostgreSQL driver we ship.
+
+    Hosting providers hand out ``postgres://`` URLs, which SQLAlchemy would otherwise reject or map to
+    psycopg2 (not installed).
+    """
+    parsed = make_url(url)
+    if parsed.drivername in _PLAIN_POSTGRES_DRIVERS:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file; absolute so the working directory never changes which file."""
+    return URL.create("sqlite", database=str(Path(path).expanduser().absolute())).render_as_string()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for the backend named in ``url`` (see the module constants for the choices)."""
+    parsed = make_url(normalize_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,  # the server may restart under a long-running bot
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+        )
+    return create_engine(parsed)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    is_file = database not in {"", ":memory:"} and not database.startswith("file:")
+    if is_file:
+        # A fresh install has no data folder yet; SQLite would fail with "unable to open database file".
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # Pooled connections may be checked out by the bot's and the scheduler's threads in turn.
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # SQLite ignores foreign keys unless asked, per connection.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if is_file:
+                # Readers (chat answers) no longer block on a crawl writing, and vice versa.
+                cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit if the block finishes, roll back if it raises.
+
+    ``expire_on_commit`` is off so that objects read inside the block can still be used after it
+    (e.g. to format a chat answer) without a detached-instance error.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,81 @@
+"""Bring a database's schema up to date with Alembic, configured in code.
+
+There is no ``alembic.ini`` at run time: the script folder is found next to this module, so migrations
+work the same from a checkout and from an installed wheel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+SEARCH_TABLE_PREFIX = "document_fts"
+"""SQLite's FTS5 table and its shadow tables; created by raw SQL, unknown to SQLModel.metadata."""
+
+SEARCH_COLUMN = "search_vector"
+"""PostgreSQL's generated tsvector column on ``document``; deliberately not part of the model."""
+
+SEARCH_INDEX = "ix_document_fts"
+"""PostgreSQL's GIN index on that column."""
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Hide the full-text search objects from autogenerate, which would otherwise propose dropping them."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLE_PREFIX)
+    if type_ == "index":
+        return name != SEARCH_INDEX
+    if type_ == "column":
+        return not (name == SEARCH_COLUMN and getattr(getattr(obj, "table", None), "name", None) == "document")
+    return True
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    # ConfigParser interpolates "%": escape it so any install path works.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision`` (the latest by default) in one transaction; a no-op when already there."""
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate back to ``revision``; ``"base"`` drops every table, which tests use to check the way back."""
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None if it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision this code knows about."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest revision, i.e. safe for this code to use."""
+    return current_revision(engine) == head_revision()

@@ -1,0 +1,185 @@
+"""Document search: prefixes, all terms required, member filter, ranking, hostile input, index upkeep."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, func, select, text
+
+from storage.models import Document, DocumentKind, Member
+from storage.search import DocumentHit, build_query, clean_terms, search_documents
+
+
+def _member(session: Session, slug: str) -> int:
+    member = Member(slug=slug, name_en=slug.title(), kind="country")
+    session.add(member)
+    session.flush()
+    assert member.id is not None
+    return member.id
+
+
+def _document(session: Session, slug: str, title: str, body: str, member_id: int | None = None) -> Document:
+    document = Document(
+        url=f"https://example.org/{slug}",
+        title=title,
+        kind=DocumentKind.RESULTS_REPORT,
+        member_id=member_id,
+        text=body,
+    )
+    session.add(document)
+    session.commit()
+    return document
+
+
+def _urls(hits: list[DocumentHit]) -> list[str]:
+    return [hit.url.rsplit("/", 1)[1] for hit in hits]
+
+
+@pytest.fixture
+def library(session: Session) -> dict[str, int]:
+    kenya = _member(session, "kenya")
+    chile = _member(session, "chile")
+    _document(session, "k-trust", "Kenya report", "Public trusts and beneficial ownership registers.", kenya)
+    _document(session, "k-water", "Kenya water", "Water services and budget transparency.", kenya)
+    _document(session, "c-trust", "Chile report", "Trust in institutions and lobbying rules.", chile)
+    _document(session, "orphan", "Global news", "Open contracting across members.", None)
+    return {"kenya": kenya, "chile": chile}
+
+
+def test_terms_are_prefixes(session: Session, library: dict[str, int]) -> None:
+    hits = search_documents(session, ["trust"])
+    assert sorted(_urls(hits)) == ["c-trust", "k-trust"]
+    assert _urls(search_documents(session, ["benef", "owner"])) == ["k-trust"]
+
+
+def test_every_term_is_required(session: Session, library: dict[str, int]) -> None:
+    assert _urls(search_documents(session, ["trust", "lobbying"])) == ["c-trust"]
+    assert search_documents(session, ["trust", "water"]) == []
+
+
+def test_titles_are_searched_too(session: Session, library: dict[str, int]) -> None:
+    assert _urls(search_documents(session, ["global"])) == ["orphan"]
+
+
+def test_member_filter(session: Session, library: dict[str, int]) -> None:
+    assert _urls(search_documents(session, ["trust"], member_id=library["kenya"])) == ["k-trust"]
+    assert _urls(search_documents(session, ["trust"], member_id=library["chile"])) == ["c-trust"]
+    assert search_documents(session, ["water"], member_id=library["chile"]) == []
+
+
+def test_hit_carries_document_fields(session: Session, library: dict[str, int]) -> None:
+    [hit] = search_documents(session, ["water"])
+    document = session.exec(select(Document).where(Document.url == hit.url)).one()
+    assert hit == DocumentHit(document.id, document.url, "Kenya water", "results_report", hit.score)  # type: ignore[arg-type]
+    assert hit.score > 0
+
+
+def test_better_match_ranks_first(session: Session) -> None:
+    filler = " ".join(["assorted unrelated words about governance"] * 30)
+    _document(session, "weak", "Annual digest", f"{filler} budget {filler}")
+    _document(session, "strong", "Budget transparency", "Budget budget budget: the open budget portal.")
+    _document(session, "middle", "Annual digest two", f"budget {filler} budget")
+    hits = search_documents(session, ["budget"])
+    assert _urls(hits) == ["strong", "middle", "weak"]
+    assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_limit(session: Session) -> None:
+    for number in range(8):
+        _document(session, f"d{number}", f"Report {number}", "open data")
+    assert len(search_documents(session, ["open"], limit=3)) == 3
+    assert len(search_documents(session, ["open"])) == 5
+    assert search_documents(session, ["open"], limit=0) == []
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        ['"; DROP TABLE document; --'],
+        ["NEAR("],
+        ["*"],
+        ["a OR"],
+        ["trust", "NOT", "water"],
+        ["title:trust"],
+        ["trust & water | !budget"],
+        ["(", ")", "(*)"],
+        ["'", '"', "\\", "%", "_"],
+        ["x" * 5000],
+        [],
+        [""],
+    ],
+)
+def test_hostile_terms_are_harmless(session: Session, library: dict[str, int], terms: list[str]) -> None:
+    assert search_documents(session, terms) == []
+    assert session.exec(select(func.count()).select_from(Document)).one() == 4
+    assert _urls(search_documents(session, ["trust"], member_id=library["kenya"])) == ["k-trust"]
+
+
+def test_operator_words_are_searched_as_words(session: Session) -> None:
+    _document(session, "ops", "Notes", "near and or not")
+    assert _urls(search_documents(session, ["NEAR", "AND", "OR", "NOT"])) == ["ops"]
+
+
+def test_clean_terms() -> None:
+    assert clean_terms(['"; DROP TABLE', "Trust*", "trust", "", "**", "e\u0301lection"]) == [
+        "droptable",
+        "trust",
+        "élection",
+    ]
+
+
+def test_index_follows_text_updates(session: Session, library: dict[str, int]) -> None:
+    document = session.exec(select(Document).where(Document.url.endswith("k-water"))).one()  # type: ignore[attr-defined]
+    document.text = "Fisheries licensing data."
+    session.add(document)
+    session.commit()
+    assert search_documents(session, ["water", "services"]) == []
+    assert _urls(search_documents(session, ["fisheries"])) == ["k-water"]
+    assert _urls(search_documents(session, ["kenya", "water"])) == ["k-water"]  # title unchanged
+
+    document.title = "Kenya fisheries"
+    session.add(document)
+    session.commit()
+    assert search_documents(session, ["kenya", "water"]) == []
+    assert _urls(search_documents(session, ["kenya", "fisheries"])) == ["k-water"]
+
+
+def test_index_follows_deletes(session: Session, library: dict[str, int]) -> None:
+    document = session.exec(select(Document).where(Document.url.endswith("c-trust"))).one()  # type: ignore[attr-defined]
+    session.delete(document)
+    session.commit()
+    assert _urls(search_documents(session, ["trust"])) == ["k-trust"]
+    assert search_documents(session, ["lobbying"]) == []
+
+
+@pytest.mark.parametrize("member_id", [None, 1])
+def test_search_uses_the_full_text_index(session: Session, member_id: int | None) -> None:
+    """Without the index, search would scan and re-tokenise every document (too slow at 20,000)."""
+    dialect = session.get_bind().dialect.name
+    sql, params = build_query(dialect, ["trust", "water"], member_id, 5)
+    connection = session.connection()
+    if dialect == "sqlite":
+        plan = [row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params)]
+        assert any("VIRTUAL TABLE INDEX" in step for step in plan), plan
+    else:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))  # an empty table is scanned anyway
+        plan = [row[0] for row in connection.execute(text(f"EXPLAIN {sql}"), params)]
+        assert not any("Seq Scan" in step for step in plan), plan
+        if member_id is None:  # with a member, the planner may rightly start from ix_document_member_id
+            assert any("ix_document_fts" in step for step in plan), plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_planner_settings_are_put_back(session: Session, library: dict[str, int]) -> None:
+    """Only PostgreSQL search changes a setting (see storage.search._index_scan_only)."""
+    assert _urls(search_documents(session, ["water"])) == ["k-water"]
+    setting = session.connection().execute(text("SELECT current_setting('enable_seqscan')")).scalar_one()
+    assert setting == "on"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_ignores_accents(session: Session) -> None:
+    """FTS5's remove_diacritics: people type "participacion" for "participación" (PostgreSQL's
+    'simple' configuration does not do this)."""
+    _document(session, "es", "Participación ciudadana", "Informe de resultados")
+    assert _urls(search_documents(session, ["participacion"])) == ["es"]
