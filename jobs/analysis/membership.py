@@ -1,0 +1,408 @@
+"""Membership statements in news and other pages: withdrawals, inactivity, joins, continuing members
+and OGP's size.
+
+A membership fact is serious (it changes a member's status), so every rule needs a government as
+subject, OGP itself as object, and no negation or hedge around it. Civil society leaving a national
+forum, "withdrawing" a bill, "rumours that X would leave" and readers' comments yield nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, TotalsFinding
+from jobs.analysis.names import (
+    NOT_A_GOVERNMENT,
+    as_country,
+    clean_member_name,
+    conjoined_country_names,
+    country_after,
+    leading_name,
+    member_key,
+    trailing_name,
+)
+from jobs.analysis.numbers import NUMBER_PATTERN, fold, number_value, parse_date
+from jobs.analysis.text import Sentence
+
+_I = re.IGNORECASE
+NUM = rf"(?:{NUMBER_PATTERN})"
+
+#: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
+#: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
+OGP = (
+    r"(?:the\s+|la\s+|el\s+)?(?:"
+    r"Open\s+Government\s+Partnership(?:\s+\(OGP\))?(?:\s+Local)?"
+    r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
+    r"|(?-i:AGA)(?:\s+(?-i:Local))?"
+    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)\))?(?:\s+Local)?"
+    r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
+    r"|alianza\s+internacional\s+(?:de|para|por)\s+(?:el\s+)?gobierno\s+abierto"
+    r"|(?-i:Partnership)|(?-i:Alianza)"
+    r")"
+)
+#: What may follow OGP and make it something else (a committee of OGP, a national process).
+_NOT_OGP_AFTER = re.compile(
+    r"^(?:['’]s\b|\s+(?:Steering|Subcommittee|Committee|Secretariat|Support|Summit|Awards?|Forum|Trust|Fund"
+    r"|Working|Criteria|Council|Board|process|forum|national|multi|Comit[eé]|Secretariado|Foro|proceso|Cumbre"
+    r"|Premio|with|con|for|between|entre)\b)",
+    _I,
+)
+
+_WITHDRAW_VERBS = [
+    r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from",
+    r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:left|leaves|quit|quits|exited|exits|abandoned)",
+    r"(?:announced|announces|confirmed|confirms|formali[sz]ed|communicated|notified\s+\S+\s+of|made\s+official)"
+    r"\s+(?:its|their)\s+(?:decision\s+to\s+(?:withdraw\s+from|leave|exit|quit)|withdrawal\s+from|exit\s+from"
+    r"|departure\s+from)",
+    r"(?:has\s+|had\s+)?(?:decided|decides|chose|voted|resolved)\s+to\s+(?:withdraw\s+from|leave|exit|quit)",
+    r"(?:would|will)\s+no\s+longer\s+(?:be\s+(?:a\s+)?(?:part|member|participant)\s+of|participate\s+in)",
+    r"(?:is|was)\s+no\s+longer\s+(?:a\s+)?(?:part|member|participant)\s+of",
+    r"took\s+a\s+(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)",
+    r"se\s+(?:retira|retir[oó]|retirar[aá]|ha\s+retirado|hab[ií]a\s+retirado)\s+(?:oficialmente\s+)?de",
+    r"(?:anunci[oó]|anuncia|confirm[oó]|formaliz[oó]|comunic[oó]|notific[oó])\s+su\s+(?:retiro|salida|renuncia)\s+de",
+    r"(?:anunci[oó]|comunic[oó])\s+su\s+decisi[oó]n\s+de\s+(?:retirarse\s+de|salir\s+de|abandonar|dejar)",
+    r"(?:decidi[oó]|decide|opt[oó]\s+por|resolvi[oó])\s+(?:retirarse\s+de|salir\s+de|abandonar|dejar)",
+    r"(?:dejar[aá]|dej[oó]|ha\s+dejado|deja)\s+de\s+(?:formar\s+parte|ser\s+(?:parte|miembro))\s+de",
+    r"ya\s+no\s+(?:formar[aá]|forma|ser[aá]|es)\s+(?:parte|miembro)\s+de",
+    r"(?:abandona|abandon[oó]|ha\s+abandonado|sale\s+de|sali[oó]\s+de)",
+]
+_POSSESSIVE = (
+    r"['’]s\s+(?:(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)|withdrawal\s+from|exit\s+from"
+    r"|departure\s+from)"
+)
+WITHDRAW_RE = re.compile(rf"(?:\s+(?P<verb>{'|'.join(_WITHDRAW_VERBS)})|(?P<poss>{_POSSESSIVE}))\s+(?P<obj>{OGP})", _I)
+#: "the withdrawal of Hungary from OGP", "el retiro de Hungría de la AGA".
+NOMINAL_WITHDRAW_RE = re.compile(
+    rf"\b(?:the\s+withdrawal\s+of|el\s+retiro\s+de|la\s+salida\s+de)\s+(?P<name>.+?)\s+(?:from|de)\s+(?P<obj>{OGP})",
+    _I,
+)
+_JOIN_VERBS = [
+    r"(?:has\s+|had\s+|officially\s+)?joined",
+    r"(?:became|become)\s+(?:a\s+)?(?:member|participant|part)\s+(?:of|in)",
+    r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
+    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó])\s+a",
+    r"ingres[oó]\s+a",
+]
+JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", _I)
+_MEMBER_SINCE_RE = re.compile(
+    rf"\s+(?:has\s+been|have\s+been|is|es|ha\s+sido|forma\s+parte)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de|de)?\s*"
+    rf"(?P<obj>{OGP})\s+(?:since|desde)\s+(?P<year>(?:19|20)\d{{2}})",
+    _I,
+)
+_INACTIVE_PASSIVE = re.compile(
+    r"\s+(?:was|has\s+been|had\s+been|is|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?:officially\s+|formally\s+)?"
+    r"(?:designated|declared|deemed|made|placed|listed|rendered|declarad[oa]|designad[oa]|considerad[oa])"
+    r"(?:\s+(?:as|under|como|en))?\s+(?:an?\s+)?(?:inactive|inactiv[oa])\b",
+    _I,
+)
+_INACTIVE_ACTIVE = re.compile(
+    r"\b(?:designated|declared|made|placed|deemed|declar[oó]|design[oó])\s+(?:a\s+)?(?P<name>.+?)\s+"
+    r"(?:as\s+|como\s+|under\s+)?(?:an?\s+)?(?:inactive|inactiv[oa])\b",
+    _I,
+)
+
+_HEDGE = re.compile(
+    r"\b(?:rumou?rs?|rumores?|denied|deny|denies|desminti\w*|desmient\w*|speculat\w*|especula\w*"
+    r"|consider\w*\s+(?:leaving|withdrawing|exiting|quitting|whether|to\s+(?:leave|withdraw|exit))"
+    r"|considera\w*\s+(?:retirarse|salir|abandonar|dejar|si)|eval[uú]a\w*\s+(?:retirarse|salir|abandonar|si)"
+    r"|threat\w*|amenaz\w*|(?-i:may)|might|could|whether|unless|if|podr[ií]a\w*|plans?\s+to|planned\s+to"
+    r"|intends?\s+to|planea\w*|would\s+(?:consider|leave|withdraw|exit)|should|deber[ií]a\w*|hypothetical\w*"
+    r"|hipot[eé]tic\w*|hoax|fake|false|falso)\b",
+    _I,
+)
+_NEGATION = re.compile(r"\b(?:not|never|n['’]t|nunca|tampoco|no)\b(?!\s+longer)", _I)
+_ANAPHOR = re.compile(
+    r"(?:^|\s)(?:the|its|this|that|el|la|su|este|esta)\s+(?:(?:local|national|federal|city|municipal|state|city's"
+    r"|new|current|mexican|\w+an)\s+)?(?:government|city|country|municipality|state|administration|gobierno|ciudad"
+    r"|pa[ií]s|municipio|estado|administraci[oó]n)(?:['’]s)?\s*$|(?:^|\s)(?:it|they)\s*$",
+    _I,
+)
+_LOCAL_CUE = re.compile(
+    r"\bOGP\s+Local\b|\bAGA\s+Local\b|\b(?:local|city|municipal|subnational)\s+government\b"
+    r"|\bgobierno\s+(?:local|municipal|subnacional)\b|\blocal\s+member\b",
+    _I,
+)
+#: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
+_OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    member: str | None  # None: an anaphor ("the local government"), resolved to the page's subject
+    status: str
+    local: bool
+    sentence: Sentence
+    country: str | None = None
+
+
+def _hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
+    """Negations right before the verb ("has not withdrawn") or hedges anywhere ("rumours", "considered")."""
+    window = sentence[max(0, verb_start - 25) : verb_end]
+    window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
+    if _NEGATION.search(window):
+        return True
+    return bool(_HEDGE.search(sentence))
+
+
+def _ogp_object_ok(sentence: str, obj_end: int) -> bool:
+    return not _NOT_OGP_AFTER.match(sentence[obj_end:])
+
+
+def _subject(prefix: str) -> tuple[str | None, bool, str | None]:
+    """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
+    if _ANAPHOR.search(prefix):
+        clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
+        if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):
+            return None, False, None
+        return None, True, None
+    raw = trailing_name(prefix)
+    if not raw:
+        return None, False, None
+    clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
+    if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):  # "civil society in Mexico City withdrew ..."
+        return None, False, None
+    # "Mexico City, Mexico" written as the subject: the last part is the country.
+    country = None
+    parts = [p.strip() for p in re.split(r",\s*", prefix.rstrip())]
+    if len(parts) >= 2 and as_country(parts[-1]) and raw.strip() == parts[-1]:
+        head = ",".join(prefix.rstrip().split(",")[:-1])
+        before = trailing_name(head)
+        temporal = before and re.search(
+            rf"\b(?:in|on|at|during|since|by|after|before|en|durante|desde|tras)\s+{re.escape(before)}\s*$", head, _I
+        )
+        if before and not temporal and not parse_date(f"1 {before} 2000"):
+            country, raw = parts[-1], before
+    name = clean_member_name(raw)
+    return name, False, country
+
+
+def _withdrawals(s: Sentence) -> list[_Statement]:
+    out: list[_Statement] = []
+    text = s.clean
+    for m in WITHDRAW_RE.finditer(text):
+        verb = "verb" if m.group("verb") else "poss"
+        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
+            continue
+        prefix = text[: m.start()]
+        name, anaphor, country = _subject(prefix)
+        if name is None and not anaphor:
+            continue
+        local = bool(_LOCAL_CUE.search(m.group("obj")) or _LOCAL_CUE.search(prefix[-60:]))
+        out.append(_Statement(name, "withdrawn", local, s, country))
+    for m in NOMINAL_WITHDRAW_RE.finditer(text):
+        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 20):
+            continue
+        name = clean_member_name(leading_name(m.group("name")) or "")
+        if name:
+            out.append(_Statement(name, "withdrawn", bool(_LOCAL_CUE.search(m.group("obj"))), s))
+    return out
+
+
+def _inactivity(s: Sentence) -> list[_Statement]:
+    out: list[_Statement] = []
+    text = s.clean
+    if re.search(r"\b(?:commitments?|compromisos?|milestones?|hitos?)\b", text, _I):
+        return out
+    for m in _INACTIVE_PASSIVE.finditer(text):
+        if _hedged(text, m.start(), m.end()):
+            continue
+        name, anaphor, country = _subject(text[: m.start()])
+        if name or anaphor:
+            out.append(_Statement(name, "inactive", False, s, country))
+    for m in _INACTIVE_ACTIVE.finditer(text):
+        if _hedged(text, m.start(), m.end()):
+            continue
+        raw = leading_name(m.group("name"))
+        name = clean_member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
+        if name:
+            out.append(_Statement(name, "inactive", False, s))
+    return out
+
+
+_YEAR_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:in|en|since|desde|during|durante)\s+(?P<year>(?:19|20)\d{2})\b", _I)
+_YEAR_BEFORE = re.compile(r"\b(?:in|en)\s+(?P<year>(?:19|20)\d{2}),?\s+[^.;]{0,60}$", _I)
+
+
+def _joins(s: Sentence) -> list[tuple[str | None, int, bool]]:
+    out: list[tuple[str | None, int, bool]] = []
+    text = s.clean
+    for m in list(JOIN_RE.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
+        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 30):
+            continue
+        year_m = None
+        if "year" in m.groupdict() and m.group("year"):
+            year_m = m.group("year")
+        else:
+            after = _YEAR_AFTER.match(text[m.end() :])
+            before = _YEAR_BEFORE.search(text[: m.start()])
+            year_m = after.group("year") if after else (before.group("year") if before else None)
+        if not year_m:
+            continue
+        name, anaphor, _ = _subject(text[: m.start()])
+        if name is None and not anaphor:
+            continue
+        local = bool(_OGP_LOCAL.search(text) or _LOCAL_CUE.search(text[: m.start()][-60:]))
+        out.append((name, int(year_m), local))
+    return out
+
+
+_CONTINUING = re.compile(
+    r"\b(?:continue|continues|remain|remains|keep|continuar[aá]|seguir[aá]|contin[uú]a)\b[^.]*?\b(?:members?|miembros?)"
+    r"\b(?P<where>[^,:]*?)(?:,\s*|:\s*|\s+)(?:including|such\s+as|namely|incluyendo|como|entre\s+ellos|entre\s+los\s+que"
+    r"|que\s+incluyen)\s*:?\s+(?P<list>.+)$",
+    _I,
+)
+_ITEM_SPLIT = re.compile(
+    r"\s*,\s*(?:and\s+|y\s+)?|\s+(?:and|y|e)\s+|\s+(?=(?:the\s+)?(?:Municipality|State|Municipio|Estado|City|Ciudad"
+    r"|Province|Provincia|County|Condado|Region|Región|Department|Departamento)\s+(?:of|de)\s+)",
+)
+
+
+def list_items(text: str) -> list[str]:
+    """Split a list of member names on commas, "and"/"y", and at an inner "the Municipality of"/"State of"
+    where the page forgot a comma ("State of Mexico the Municipality of Tlalnepantla de Baz").
+
+    Country names that contain "and"/"y" ("Trinidad and Tobago") are kept whole.
+    """
+    protected = text.strip().rstrip(".")
+    for name in conjoined_country_names():
+        protected = re.sub(re.escape(name), lambda m: m.group().replace(" ", "\x02"), protected, flags=_I)
+    items: list[str] = []
+    for piece in _ITEM_SPLIT.split(protected):
+        piece = piece.replace("\x02", " ")
+        piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece.strip(), flags=_I).strip(" .;")
+        if piece and piece[0].isupper() and len(piece.split()) <= 9:
+            items.append(piece)
+    return items
+
+
+def _continuing(s: Sentence, page_country: str | None) -> list[MembershipFinding]:
+    m = _CONTINUING.search(s.clean)
+    if not m or _hedged(s.clean, m.start(), m.start() + 1):
+        return []
+    where = m.group("where")
+    country = page_country if re.search(r"\b(?:the\s+country|el\s+pa[ií]s)\b", where, _I) else None
+    cm = re.search(r"\b(?:in|en|de)\s+([A-ZÁÉÍÓÚÑ][\w]+(?:\s+[A-Z][\w]+)?)", where)
+    if cm and as_country(cm.group(1)):
+        country = as_country(cm.group(1))
+    local = bool(_LOCAL_CUE.search(s.clean[: m.start("list")]))
+    out = []
+    for item in list_items(m.group("list")):
+        name = clean_member_name(item)
+        if name:
+            out.append(MembershipFinding(name, "active", "local" if local else None, country, None, s.text))
+    return out
+
+
+_TOTALS = [
+    re.compile(
+        rf"(?P<countries>{NUM})\s+(?:member\s+)?(?:countries|national\s+governments|pa[ií]ses(?:\s+miembros)?"
+        rf"|gobiernos\s+nacionales)\b[^.;]{{0,30}}?\b(?P<locals>{NUM})\s+(?:(?:local|subnational)\s+(?:governments|members"
+        rf"|jurisdictions)|gobiernos\s+(?:locales|subnacionales)|miembros\s+locales|jurisdicciones\s+locales)\b",
+        _I,
+    ),
+    re.compile(
+        rf"\b(?:partnership|alliance|alianza|AGA|OGP)\s+(?:of|de|with|con|comprises|includes|incluye)\s+"
+        rf"(?P<countries>{NUM})\s+(?:member\s+)?(?:countries|pa[ií]ses)\b",
+        _I,
+    ),
+]
+_OGP_MENTION = re.compile(
+    r"\bOGP\b|\bAGA\b|Open Government Partnership|Alianza para el Gobierno Abierto|partnership|alianza", _I
+)
+
+
+def totals(sentences: list[Sentence]) -> TotalsFinding | None:
+    """OGP's size ("76 countries, 105 local governments"): only in sentences about OGP."""
+    for s in sentences:
+        if not _OGP_MENTION.search(s.clean):
+            continue
+        for pattern in _TOTALS:
+            m = pattern.search(s.clean)
+            if not m:
+                continue
+            countries = number_value(m.group("countries"))
+            locals_ = number_value(m.group("locals")) if "locals" in m.groupdict() else None
+            if countries and 20 <= countries <= 250 and not re.match(r"^(?:19|20)\d\d$", m.group("countries")):
+                return TotalsFinding(countries, locals_, s.text)
+    return None
+
+
+def membership_findings(sentences: list[Sentence], title: str) -> tuple[list[Finding], str | None]:
+    """All membership findings of a page, and the member it is mainly about (if one)."""
+    statements: list[_Statement] = []
+    joins: list[tuple[str | None, int, bool, Sentence]] = []
+    for s in sentences:
+        statements += _withdrawals(s)
+        statements += _inactivity(s)
+        joins += [(*j, s) for j in _joins(s)]
+
+    named = [st for st in statements if st.member]
+    title_fold = fold(title)
+    main = next((st.member for st in named if st.member and fold(st.member) in title_fold), None)
+    if main is None and named:
+        main = named[0].member
+    text_all = "\n".join(s.clean for s in sentences)
+
+    # Resolve anaphors to the page's subject; merge statements per member (first named one is evidence).
+    by_member: dict[str, list[_Statement]] = {}
+    for st in statements:
+        member = st.member or main
+        if member is None:
+            continue
+        by_member.setdefault(member, []).append(replace(st, member=member))
+
+    # A bilingual title block ("The Government of Mexico City Withdraws ..." then "El Gobierno de la Ciudad
+    # de México se retira ...") states the same fact twice: the second name is a translation, not a new member.
+    if main and len(sentences) > 1:
+        title_block = {s.index for s in sentences[:4] if len(s.clean) < 200}
+        for member in list(by_member):
+            if member == main:
+                continue
+            sts = by_member[member]
+            if (
+                all(st.sentence.index in title_block for st in sts)
+                and any(st.sentence.index in title_block for st in by_member.get(main, []))
+                and {st.status for st in sts} <= {st.status for st in by_member[main]}
+            ):
+                del by_member[member]
+
+    findings: list[Finding] = []
+    joined: dict[str, tuple[int, bool, Sentence]] = {}  # by member_key
+    for name, year, local, s in joins:
+        member = name or main
+        if member and member_key(member) not in joined:
+            joined[member_key(member)] = (year, local, s)
+            findings.append(JoinedFinding(member, year, "local" if local else None, s.text))
+
+    page_country: str | None = None
+    for member, sts in by_member.items():
+        status = "withdrawn" if any(st.status == "withdrawn" for st in sts) else sts[0].status
+        chosen = [st for st in sts if st.status == status]
+        evidence = next((st for st in chosen if st.member and st.sentence.clean.find(member) >= 0), chosen[0])
+        join = joined.get(member_key(member))
+        local = any(st.local for st in sts) or bool(join and join[1])
+        country = next((st.country for st in sts if st.country), None) or country_after(member, text_all)
+        if member == main:
+            page_country = country
+        findings.append(
+            MembershipFinding(
+                member,
+                status,
+                "local" if local else None,
+                country,
+                join[0] if join else None,
+                evidence.sentence.text,
+            )
+        )
+    withdrawn = {f.member for f in findings if isinstance(f, MembershipFinding)}
+    for s in sentences:
+        for f in _continuing(s, page_country):
+            if f.member not in withdrawn:
+                withdrawn.add(f.member)
+                findings.append(f)
+    total = totals(sentences)
+    if total:
+        findings.append(total)
+    return findings, main
