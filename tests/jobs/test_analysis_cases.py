@@ -38,6 +38,14 @@ def test_there_are_cases_and_counter_examples() -> None:
     assert sum(n.startswith("counter_") for n in names) >= 5
 
 
+def test_every_case_is_labelled_synthetic() -> None:
+    """The cases are invented pages; the label keeps anyone from reading them as facts about OGP members."""
+    for path in CASE_FILES:
+        case = _load(path)
+        assert case.get("synthetic"), f"{path.name} lacks its 'synthetic' label"
+        assert "opengovpartnership.org" not in case["url"], f"{path.name} poses as a real OGP page"
+
+
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
 def test_case(path: Path) -> None:
     case = _load(path)
