@@ -76,12 +76,12 @@ class _Builder:
     def say(self, key: str, **values: object) -> None:
         self.lines.append(say(self.lang, key, **values))
 
-    def use(self, facts: list[SourcedFact], quote: bool = False) -> None:
+    def use(self, facts: list[SourcedFact], quote: bool = False, focus: str | None = None) -> None:
         for fact in facts:
             self.facts.append(fact)
             self.cite(fact.source_url, fact.source_title, fact.source_kind)
             if quote:
-                self.say("evidence", sentence=_clip(fact.evidence))
+                self.say("evidence", sentence=_clip(fact.evidence, focus))
 
     def cite(self, url: str, title: str | None, kind: str | None = None) -> None:
         if url not in self.sources:
@@ -103,9 +103,17 @@ class _Builder:
         return Answer("\n".join(lines), self.lang, str(self.q.intent), self.facts, sources)
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, focus: str | None = None) -> str:
+    """The sentence, or the part of a long one around ``focus`` (the words the answer is about)."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_EVIDENCE_CHARS else text[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
+    if len(text) <= MAX_EVIDENCE_CHARS:
+        return text
+    at = text.find(focus) if focus else -1
+    if at < 0 or at + len(focus or "") < MAX_EVIDENCE_CHARS - 20:
+        return text[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
+    start = max(0, min(at - MAX_EVIDENCE_CHARS // 2, len(text) - MAX_EVIDENCE_CHARS))
+    window = text[start : start + MAX_EVIDENCE_CHARS].strip()
+    return ("…" if start > 0 else "") + window + ("…" if start + MAX_EVIDENCE_CHARS < len(text) else "")
 
 
 def member_name(member: Member, language: str) -> str:
@@ -257,7 +265,8 @@ def _commitment_details(b: _Builder, plan: ActionPlan, label: str, commitment: C
         b.say("completion_unstated")
     facts = queries.facts_about(b.session, SubjectType.COMMITMENT, commitment.id)
     quoted = {f.evidence: f for f in facts if f.predicate in {"mentioned", "state", "decision_record"}}
-    b.use(list(quoted.values())[:3], quote=True)
+    focus = f"{commitment.number} ({commitment.title})" if commitment.title else None
+    b.use(list(quoted.values())[:3], quote=True, focus=focus)
     b.use([f for f in facts if f.evidence not in quoted])
     _plan_facts(b, plan)
 

@@ -208,3 +208,10 @@ def test_members_in_a_country_and_all_members(chat: ConversationEngine) -> None:
 
 def test_news_source_is_labelled_as_news(chat: ConversationEngine) -> None:
     assert "Source: OGP news “The Government of Mexico City Withdraws" in chat.ask("is CDMX still in OGP?").text
+
+
+def test_long_evidence_is_quoted_around_the_commitment(chat: ConversationEngine) -> None:
+    answer = chat.ask("status of Mexico commitment 9")
+    quotes = [line for line in answer.text.splitlines() if line.startswith("Evidence:")]
+    assert any("9 (trusts)" in quote for quote in quotes)
+    assert all(len(quote) < 360 for quote in quotes)
