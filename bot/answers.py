@@ -365,11 +365,11 @@ def _member_status(b: _Builder) -> None:
             b.cite_document(document)
 
 
-def _member_line(b: _Builder, member: Member) -> str:
+def _member_line(b: _Builder, member: Member, country: Member | None = None) -> str:
     kind = say(b.lang, f"kind_{member.kind}")
     parent = ""
     if member.parent_id:
-        country = queries.member(b.session, member.parent_id)
+        country = country or queries.member(b.session, member.parent_id)
         parent = say(b.lang, "in_country", country=member_name(country, b.lang)) if country else ""
     joined = say(b.lang, "joined", year=member.joined_year) if member.joined_year else ""
     return say(b.lang, "member_line", name=member_name(member, b.lang), kind=kind, parent=parent, joined=joined,
@@ -405,10 +405,12 @@ def _members_in(b: _Builder) -> None:
 
 
 def _list_members(b: _Builder, members: list[Member]) -> None:
-    for member in members[:MAX_LISTED]:
-        b.lines.append("• " + _member_line(b, member))
-        assert member.id is not None
-        b.use(queries.facts_about(b.session, SubjectType.MEMBER, member.id, "status")[:1])
+    shown = members[:MAX_LISTED]
+    parents = queries.members_by_id(b.session, {m.parent_id for m in shown if m.parent_id})
+    facts = queries.facts_about_many(b.session, SubjectType.MEMBER, [m.id for m in shown if m.id], "status")
+    for member in shown:
+        b.lines.append("• " + _member_line(b, member, parents.get(member.parent_id or 0)))
+        b.use(facts.get(member.id or 0, [])[:1])
     if len(members) > MAX_LISTED:
         b.say("more", count=len(members) - MAX_LISTED)
 
@@ -443,7 +445,20 @@ def _latest_reports(b: _Builder) -> None:
         b.cite_document(report)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z¿¡\"“(\[])|\n+")
+def _sentences_with(text: str, stems: list[str], limit: int = 2) -> list[str]:
+    """The first sentences of ``text`` holding every stem; reads only as far as it needs to."""
+    found: list[str] = []
+    others = [re.compile(rf"\b{re.escape(stem)}", re.I) for stem in stems[1:]]
+    for match in re.finditer(rf"\b{re.escape(stems[0])}", text, re.I):
+        start = max(text.rfind(". ", 0, match.start()) + 2, text.rfind("\n", 0, match.start()) + 1, 0)
+        ends = [i for i in (text.find(". ", match.end()), text.find("\n", match.end())) if i >= 0]
+        end = min(ends) + 1 if ends else len(text)
+        sentence = text[start:end].strip()
+        if sentence not in found and all(o.search(sentence) for o in others):
+            found.append(sentence)
+            if len(found) == limit:
+                break
+    return found
 
 
 def _search(b: _Builder) -> None:
@@ -460,8 +475,6 @@ def _search(b: _Builder) -> None:
         document = queries.document(b.session, hit.document_id)
         if document is None:
             continue
-        sentences = [s for s in _SENTENCE_END.split(document.text)
-                     if all(re.search(rf"\b{re.escape(stem)}", s, re.I) for stem in stems)]
-        for sentence in sentences[:2]:
-            b.lines.append(f"• “{_clip(sentence)}”")
+        for sentence in _sentences_with(document.text, stems):
+            b.lines.append(f"• “{_clip(sentence, stems[0])}”")
         b.cite_document(document)

@@ -6,6 +6,7 @@ aliases in the database change, so a question costs dictionary look-ups, not que
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -18,6 +19,8 @@ from storage.models import MemberAlias
 from storage.names import all_country_names
 
 MAX_NAME_WORDS = 6
+RECHECK_SECONDS = 2.0
+"""How stale the index may be: a member added by the watcher is known to chat within this time."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class NameMatch:
 class MemberIndex:
     def __init__(self) -> None:
         self._version: tuple[int, int | None] | None = None
+        self._checked_at = float("-inf")
         self._aliases: dict[str, int] = {}
         self._by_length: dict[int, list[str]] = {}
         self._places: dict[str, str] = {
@@ -41,7 +45,11 @@ class MemberIndex:
         }
 
     def refresh(self, session: Session) -> None:
-        """Reload the aliases if the database has different ones than last time."""
+        """Reload the aliases if the database has different ones than last time (checked every few seconds)."""
+        now = time.monotonic()
+        if now - self._checked_at < RECHECK_SECONDS:
+            return
+        self._checked_at = now
         version = session.exec(select(func.count(MemberAlias.id), func.max(MemberAlias.id))).one()
         version = (int(version[0]), version[1])
         if version == self._version:

@@ -32,7 +32,7 @@ CONCEPTS: dict[str, frozenset[str]] = {
                            "cumplido", "cumplidos", "finished", "done"}),
     "plan": frozenset({"plan", "plans", "planes"}),
     "summary": frozenset({"summary", "resumen", "overview", "results", "resultados", "tally", "counts",
-                          "balance", "how", "did"}),
+                          "balance"}),
     "report": frozenset({"report", "reports", "informe", "informes", "reporte", "reportes", "irm",
                          "documents", "documentos", "publications"}),
     "latest": frozenset({"latest", "recent", "newest", "last", "ultimos", "ultimo", "recientes",

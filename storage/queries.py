@@ -51,6 +51,30 @@ def facts_about(session: Session, subject_type: SubjectType, subject_id: int | N
     return [_sourced(fact, title, kind) for fact, title, kind in session.exec(query).all()]
 
 
+def facts_about_many(session: Session, subject_type: SubjectType, subject_ids: list[int],
+                     predicate: str) -> dict[int, list[SourcedFact]]:
+    """``facts_about`` for many subjects in one query, by subject id (lists of members)."""
+    if not subject_ids:
+        return {}
+    query = (
+        select(Fact, Document.title, Document.kind)
+        .join(Document, col(Fact.document_id) == Document.id, isouter=True)
+        .where(Fact.subject_type == subject_type, col(Fact.subject_id).in_(subject_ids),
+               Fact.predicate == predicate)
+        .order_by(col(Fact.seen_at).desc(), col(Fact.id))
+    )
+    result: dict[int, list[SourcedFact]] = {}
+    for fact, title, kind in session.exec(query).all():
+        result.setdefault(fact.subject_id or 0, []).append(_sourced(fact, title, kind))
+    return result
+
+
+def members_by_id(session: Session, ids: set[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    return {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(ids))).all() if m.id}
+
+
 def _sourced(fact: Fact, title: str | None, kind: str | None) -> SourcedFact:
     return SourcedFact(fact.subject_type, fact.subject_id, fact.predicate, json.loads(fact.value),
                        fact.evidence, fact.source_url, title, kind, fact.seen_at)

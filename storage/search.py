@@ -92,13 +92,13 @@ def build_query(dialect: str, words: Sequence[str], member_id: int | None, limit
     if dialect == "sqlite":
         # Quoted, each word is a plain token even if it spells AND/OR/NOT/NEAR; * makes it a prefix.
         params["match"] = " ".join(f'"{word}"*' for word in words)
-        # bm25() is lower for better matches; negated so that higher is better on both backends.
+        # rank (bm25, computed once per row) is lower for better matches; negated so higher is better.
         sql = f"""
-            SELECT d.id, d.url, d.title, d.kind, -bm25(document_fts) AS score
+            SELECT d.id, d.url, d.title, d.kind, -document_fts.rank AS score
             FROM document_fts
             JOIN document AS d ON d.id = document_fts.rowid
             WHERE document_fts MATCH :match {member_clause}
-            ORDER BY bm25(document_fts), d.id
+            ORDER BY document_fts.rank, d.id
             LIMIT :limit
         """
         return sql, params
