@@ -182,6 +182,13 @@ def _the_plan(b: _Builder, member: Member) -> ActionPlan | None:
     return plan
 
 
+def _member_and_plan(b: _Builder) -> tuple[Member, ActionPlan] | None:
+    """The member and plan asked about; says what is missing and returns None when either is."""
+    member = _the_member(b)
+    plan = _the_plan(b, member) if member is not None else None
+    return (member, plan) if member is not None and plan is not None else None
+
+
 def plan_label(b: _Builder, member: Member, plan: ActionPlan) -> str:
     period = ""
     if plan.start_year and plan.end_year:
@@ -206,12 +213,10 @@ RESULTS_ORDER = [r.value for r in reversed(EarlyResults)]
 
 
 def _commitment_status(b: _Builder) -> None:
-    member = _the_member(b)
-    if member is None:
+    found = _member_and_plan(b)
+    if found is None:
         return
-    plan = _the_plan(b, member)
-    if plan is None:
-        return
+    member, plan = found
     assert plan.id is not None and b.q.commitment_number is not None
     number = b.q.commitment_number
     label = plan_label(b, member, plan)
@@ -272,12 +277,10 @@ def _commitment_details(b: _Builder, plan: ActionPlan, label: str, commitment: C
 
 
 def _plan_summary(b: _Builder) -> None:
-    member = _the_member(b)
-    if member is None:
+    found = _member_and_plan(b)
+    if found is None:
         return
-    plan = _the_plan(b, member)
-    if plan is None:
-        return
+    member, plan = found
     assert plan.id is not None
     label = plan_label(b, member, plan)
     if plan.commitment_count is not None:
@@ -310,12 +313,10 @@ def _commitment_name(c: Commitment) -> str:
 
 
 def _commitments_by_state(b: _Builder) -> None:
-    member = _the_member(b)
-    if member is None:
+    found = _member_and_plan(b)
+    if found is None:
         return
-    plan = _the_plan(b, member)
-    if plan is None:
-        return
+    member, plan = found
     assert plan.id is not None and b.q.state is not None
     state = b.q.state
     commitments = queries.commitments(b.session, plan.id)
