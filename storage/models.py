@@ -207,3 +207,100 @@ class Fact(SQLModel, table=True):
     evidence: str = Field(sa_column=Column(Text, nullable=False))
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
     seen_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class SourceKind(StrEnum):
+    """How a watched URL is read: one page, an index of pages, or an RSS/Atom feed of pages."""
+
+    PAGE = "page"
+    LISTING = "listing"
+    FEED = "feed"
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+class Source(SQLModel, table=True):
+    """A URL OGP Watch checks on a schedule, with its health.
+
+    The schedule lives here (``next_check_at``) rather than in the scheduler, so that it survives restarts
+    and several workers can share it; ``lease_owner``/``lease_expires_at`` keep one check of a source from
+    running twice and let another worker take over a check whose worker died.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True, index=True)
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+    interval_seconds: int
+    enabled: bool = True
+    added_by: str = Field(max_length=100)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    next_check_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    last_checked_at: NaiveDatetime | None = None
+    last_status: str | None = Field(default=None, max_length=20)
+    last_http_status: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    consecutive_failures: int = 0
+    failing_since: NaiveDatetime | None = None
+    checks: int = 0
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    content_hash: str | None = Field(default=None, max_length=64)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: NaiveDatetime | None = None
+
+
+class SourceItem(SQLModel, table=True):
+    """A page a listing or feed has pointed to; only items not seen before are followed."""
+
+    __tablename__ = "source_item"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    url: str = Field(max_length=2000)
+    title: str | None = Field(default=None, max_length=500)
+    first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class EventKind(StrEnum):
+    NEW_REPORT = "new_report"
+    MEMBER_WITHDRAWN = "member_withdrawn"
+    MEMBER_INACTIVE = "member_inactive"
+    MEMBER_STATUS = "member_status"  # any other status change, e.g. back to active
+    NEW_MEMBER = "new_member"
+    COMMITMENT_STATE = "commitment_state"
+    SOURCE_FAILURE = "source_failure"  # for admins
+
+
+class Event(SQLModel, table=True):
+    """Something OGP Watch noticed, recorded once.
+
+    ``key`` names the change itself (not the page or check that showed it), so the same report seen in a
+    listing and a feed, re-checked, or checked by two workers at once, is one event. ``baseline`` marks
+    what a listing or feed already held when it was first checked: known, but not news to alert about.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True, index=True)
+    kind: str = Field(max_length=30, index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    source_id: int | None = None  # no foreign key: events outlive removed sources
+    title: str = Field(max_length=500)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    baseline: bool = False
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+
+
+class AppState(SQLModel, table=True):
+    """Small facts about this installation that must survive restarts (e.g. default sources added once)."""
+
+    __tablename__ = "app_state"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
