@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from jobs.analysis.findings import (
     CommitmentDecisionFinding,
@@ -42,14 +42,29 @@ from storage.models import (
 from storage.names import country_names
 
 
+@dataclass(frozen=True)
+class CommitmentChange:
+    """A commitment whose active/inactive state this page changed (``previous`` None: not known before)."""
+
+    member: Member
+    plan: ActionPlan
+    commitment: Commitment
+    previous: str | None
+    state: str
+    evidence: str
+
+
 @dataclass
 class IngestResult:
     """What one page added or changed in the knowledge base."""
 
     document: Document
+    document_created: bool = False
+    member: Member | None = None  # the member an IRM report is about
     facts_recorded: int = 0
     status_changes: list[MemberStatusChange] = field(default_factory=list)
     members_created: list[Member] = field(default_factory=list)
+    commitment_changes: list[CommitmentChange] = field(default_factory=list)
     plan: ActionPlan | None = None
 
 
@@ -71,6 +86,7 @@ class _Ingest:
         reports = a.of_type(ReportFinding)
         member_name = reports[0].member if reports and reports[0].member else a.member
         member = self._member(member_name) if member_name and a.kind.is_irm_report else None
+        known = self.session.exec(select(Document.id).where(Document.url == a.url)).first() is not None
         document = knowledge.upsert_document(
             self.session,
             url=a.url,
@@ -82,7 +98,9 @@ class _Ingest:
             is_draft=a.is_draft,
             seen_at=self.seen_at,
         )
-        self.result = IngestResult(document=document, members_created=self.created)
+        self.result = IngestResult(
+            document=document, document_created=not known, member=member, members_created=self.created
+        )
         for report in reports:
             value = {"kind": str(report.kind), "member": report.member, "period": report.period,
                      "is_draft": report.is_draft}
@@ -158,9 +176,9 @@ class _Ingest:
         for named in a.of_type(NamedCommitmentFinding):
             value = {"title": named.title, "completion": named.completion}
             self._fact(SubjectType.PLAN, plan.id, "named_commitment", value, named.evidence)
-        self._commitment_findings(plan)
+        self._commitment_findings(member, plan)
 
-    def _commitment_findings(self, plan: ActionPlan) -> None:
+    def _commitment_findings(self, member: Member, plan: ActionPlan) -> None:
         a = self.analysis
 
         def commitment(number: int) -> Commitment:
@@ -173,7 +191,12 @@ class _Ingest:
             self._fact(SubjectType.COMMITMENT, c.id, "mentioned", {"title": found.title}, found.evidence)
         for state in a.of_type(CommitmentStateFinding):
             c = commitment(state.number)
+            previous = c.state
             knowledge.set_commitment_state(c, state.state)
+            if previous != c.state:
+                self.result.commitment_changes.append(
+                    CommitmentChange(member, plan, c, previous, c.state or state.state, state.evidence)
+                )
             c.state_body = state.body or c.state_body
             self._fact(SubjectType.COMMITMENT, c.id, "state", {"state": state.state, "body": state.body},
                        state.evidence)

@@ -6,13 +6,16 @@ can point at different databases in one process without stepping on each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -103,3 +106,35 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+TRANSACTION_ATTEMPTS = 4
+"""Concurrent writers (two checks of pages naming the same member) collide on a unique key or, on SQLite,
+on the write lock; re-running the whole unit of work then sees the other writer's rows and adds nothing twice."""
+
+T = TypeVar("T")
+
+
+def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> T:
+    """Run ``work`` in one transaction, re-running it from scratch after a write conflict.
+
+    ``work`` must be safe to repeat: it reads what it needs inside the transaction it is given.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as session:
+                return work(session)
+        except (IntegrityError, OperationalError) as error:
+            if attempt == attempts or not _is_write_conflict(error):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _is_write_conflict(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    message = str(error.orig).lower()
+    # SQLite: another writer holds the lock, or our snapshot went stale under WAL.
+    # PostgreSQL: serialization failure or deadlock, which the server expects the client to retry.
+    return "database is locked" in message or "deadlock" in message or "could not serialize" in message

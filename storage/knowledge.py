@@ -117,6 +117,10 @@ def set_member_status(
     """Record ``status`` and, when it differs from what was known, a row of history. Returns that row."""
     new = MemberStatus(status)
     seen = seen_at or utcnow()
+    if member.id is not None:
+        # Two checks seeing the same withdrawal at once: the second waits here (PostgreSQL row lock), then
+        # reads the status the first wrote, and records no second history row.
+        session.refresh(member, with_for_update=True)
     if member.status == new:
         return None
     change = MemberStatusChange(

@@ -1,0 +1,231 @@
+"""Watched sources: their list, their schedule and health, and the lease that keeps one check of a source
+from running twice.
+
+A lease is a conditional UPDATE (``... WHERE lease_expires_at IS NULL OR lease_expires_at < now``), which
+is atomic on SQLite and PostgreSQL alike: of two workers asking at once, exactly one sees a changed row.
+A worker that dies holding a lease simply lets it expire, and the source becomes due to the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import CheckStatus, Source, SourceItem, SourceKind, utcnow
+
+
+class DuplicateSource(ValueError):
+    """The URL is watched already."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(f"{source.url} is already watched as source {source.id} ({source.label})")
+        self.source = source
+
+
+def add_source(
+    session: Session,
+    *,
+    url: str,
+    kind: SourceKind,
+    label: str,
+    interval_seconds: int,
+    added_by: str,
+    now: datetime | None = None,
+) -> Source:
+    """A new source, due at once so that the next tick checks it."""
+    existing = session.exec(select(Source).where(Source.url == url)).first()
+    if existing is not None:
+        raise DuplicateSource(existing)
+    moment = now or utcnow()
+    source = Source(
+        url=url,
+        kind=SourceKind(kind),
+        label=label[:200],
+        interval_seconds=interval_seconds,
+        added_by=added_by[:100],
+        created_at=moment,
+        next_check_at=moment,
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def get_source(session: Session, source_id: int) -> Source | None:
+    return session.get(Source, source_id)
+
+
+def all_sources(session: Session) -> list[Source]:
+    return list(session.exec(select(Source).order_by(col(Source.id))))
+
+
+def set_enabled(session: Session, source_id: int, enabled: bool, *, now: datetime | None = None) -> Source | None:
+    """Pause or resume; a resumed source is due at once rather than at a time computed before the pause."""
+    source = session.get(Source, source_id)
+    if source is None:
+        return None
+    source.enabled = enabled
+    if enabled:
+        source.next_check_at = now or utcnow()
+    session.add(source)
+    session.flush()
+    return source
+
+
+def remove_source(session: Session, source_id: int) -> Source | None:
+    """Forget a source and the items it pointed to; the events it produced stay."""
+    source = session.get(Source, source_id)
+    if source is None:
+        return None
+    session.execute(delete(SourceItem).where(col(SourceItem.source_id) == source_id))
+    session.delete(source)
+    session.flush()
+    return source
+
+
+# -- scheduling and leases ----------------------------------------------------------------------------
+
+
+def due_source_ids(session: Session, *, now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Enabled sources whose check is due and not held by a live lease, most overdue first."""
+    moment = now or utcnow()
+    query = (
+        select(Source.id)
+        .where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+        .where(or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment))
+        .order_by(col(Source.next_check_at), col(Source.id))
+        .limit(limit)
+    )
+    return [source_id for source_id in session.exec(query) if source_id is not None]
+
+
+def claim(
+    session: Session,
+    source_id: int,
+    *,
+    owner: str,
+    lease: timedelta,
+    now: datetime | None = None,
+    due_only: bool = True,
+) -> bool:
+    """Take the lease on a source for ``owner``; False if another worker holds it (or it is not due)."""
+    moment = now or utcnow()
+    statement = (
+        update(Source)
+        .where(col(Source.id) == source_id)
+        .where(or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment))
+        .values(lease_owner=owner, lease_expires_at=moment + lease)
+    )
+    if due_only:
+        statement = statement.where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def release(session: Session, source_id: int, *, owner: str) -> None:
+    """Give the lease back without recording a check (shutdown in the middle of one): still due."""
+    session.execute(
+        update(Source)
+        .where(col(Source.id) == source_id, col(Source.lease_owner) == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """What one check of a source found out about its health."""
+
+    status: CheckStatus
+    http_status: int | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    retry_after_s: float | None = None
+
+
+FIRST_RETRY = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(days=1)
+
+
+def failure_delay(failures: int, interval: timedelta, retry_after_s: float | None = None) -> timedelta:
+    """Wait before checking a failing source again: soon after one failure, doubling each time after that,
+    never more than a day (or the source's own interval, if longer); a server's Retry-After wins if longer."""
+    delay = min(FIRST_RETRY * 2 ** max(failures - 1, 0), max(MAX_BACKOFF, interval))
+    if retry_after_s:
+        delay = max(delay, timedelta(seconds=retry_after_s))
+    return delay
+
+
+def record_check(
+    session: Session, source_id: int, record: CheckRecord, *, owner: str, now: datetime | None = None
+) -> Source | None:
+    """Store the outcome, schedule the next check and release the lease.
+
+    Returns the source, or None when the lease was lost meanwhile (it expired and another worker took
+    the source over): then the other worker's result stands and ours is dropped.
+    """
+    moment = now or utcnow()
+    source = session.exec(select(Source).where(Source.id == source_id).with_for_update()).first()
+    if source is None or source.lease_owner != owner:
+        return None
+    interval = timedelta(seconds=source.interval_seconds)
+    source.last_checked_at = moment
+    source.last_status = record.status
+    source.last_http_status = record.http_status
+    source.checks += 1
+    if record.status == CheckStatus.ERROR:
+        source.consecutive_failures += 1
+        source.failing_since = source.failing_since or moment
+        source.last_error = (record.error or "unknown error")[:2000]
+        source.next_check_at = moment + failure_delay(source.consecutive_failures, interval, record.retry_after_s)
+    else:
+        source.consecutive_failures = 0
+        source.failing_since = None
+        source.last_error = record.error  # e.g. some items of a listing could not be fetched
+        source.next_check_at = moment + interval
+        if record.status == CheckStatus.OK:
+            # None clears them, so that a check which left work undone reads the whole source again next time.
+            source.etag = record.etag
+            source.last_modified = record.last_modified
+            source.content_hash = record.content_hash
+    source.lease_owner = None
+    source.lease_expires_at = None
+    session.add(source)
+    session.flush()
+    return source
+
+
+# -- items of listings and feeds ------------------------------------------------------------------
+
+
+def known_item_urls(session: Session, source_id: int, urls: Iterable[str]) -> set[str]:
+    wanted = list(dict.fromkeys(urls))
+    if not wanted:
+        return set()
+    query = select(SourceItem.url).where(SourceItem.source_id == source_id, col(SourceItem.url).in_(wanted))
+    return set(session.exec(query))
+
+
+def has_items(session: Session, source_id: int) -> bool:
+    return session.exec(select(SourceItem.id).where(SourceItem.source_id == source_id).limit(1)).first() is not None
+
+
+def add_item(session: Session, source_id: int, url: str, title: str | None, *, now: datetime | None = None) -> bool:
+    """Remember that the source pointed to ``url``; False if it was known already."""
+    if known_item_urls(session, source_id, [url]):
+        return False
+    session.add(SourceItem(source_id=source_id, url=url, title=(title or "")[:500] or None,
+                           first_seen_at=now or utcnow()))
+    session.flush()
+    return True
+
+
+def sources_by_id(session: Session, ids: Sequence[int]) -> dict[int, Source]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Source).where(col(Source.id).in_(list(ids))))
+    return {row.id: row for row in rows if row.id is not None}

@@ -1,0 +1,83 @@
+"""Event detection over the seed pages: what a page changes becomes an event; what is known already does not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import Engine
+
+from jobs.analysis import analyse_page
+from jobs.analysis.findings import PageAnalysis, ReportFinding
+from jobs.detect import detect
+from jobs.ingest import ingest
+from storage import events
+from storage.database import session_scope
+from storage.events import NewEvent
+from storage.models import EventKind
+from tests.conftest import NEWS_SEED, REPORT_SEED, seed_text, seed_urls
+
+
+def _see(engine: Engine, analysis: PageAnalysis) -> list[NewEvent]:
+    with session_scope(engine) as session:
+        result = ingest(session, analysis)
+        proposed = detect(session, analysis, result, source_id=1)
+        events.record_events(session, proposed)
+    return proposed
+
+
+def _analysis(name: str) -> PageAnalysis:
+    return analyse_page(seed_text(name), seed_urls()[name], "text/plain")
+
+
+def test_the_news_page_yields_mexico_city_withdrawing_once(engine: Engine) -> None:
+    news = _analysis(NEWS_SEED)
+    first = _see(engine, news)
+    withdrawals = [e for e in first if e.kind == EventKind.MEMBER_WITHDRAWN]
+    assert [e.payload["member_name"] for e in withdrawals] == ["Mexico City"]
+    assert withdrawals[0].url == news.url and "withdr" in withdrawals[0].evidence.lower()
+    # The eleven continuing local members are learnt as active: not news, no events.
+    assert {e.kind for e in first} == {EventKind.MEMBER_WITHDRAWN}
+    assert _see(engine, news) == []
+
+
+def test_the_report_page_yields_a_new_report_and_the_inactive_commitment(engine: Engine) -> None:
+    report = _analysis(REPORT_SEED)
+    found = _see(engine, report)
+    by_kind = {e.kind: e for e in found}
+    assert by_kind[EventKind.NEW_REPORT].payload["member_name"] == "Mexico"
+    assert by_kind[EventKind.NEW_REPORT].payload["period"] == "2019-2022"
+    states = [(e.payload["commitment"], e.payload["state"]) for e in found if e.kind == EventKind.COMMITMENT_STATE]
+    assert (9, "inactive") in states
+    assert _see(engine, report) == []
+
+
+def test_a_draft_for_public_comment_then_the_final_report_is_one_event(engine: Engine) -> None:
+    final = _analysis(REPORT_SEED)
+    draft_finding = replace(final.of_type(ReportFinding)[0], is_draft=True)
+    draft = replace(final, url=final.url.rstrip("/") + "-for-public-comment/", is_draft=True,
+                    findings=[draft_finding])
+    with_draft = _see(engine, draft)
+    assert [e.kind for e in with_draft] == [EventKind.NEW_REPORT]
+    with session_scope(engine) as session:
+        result = ingest(session, final)
+        recorded = events.record_events(session, detect(session, final, result))
+    assert EventKind.NEW_REPORT not in {e.kind for e in recorded}
+    with session_scope(engine) as session:
+        assert [e.kind for e in events.events(session, kinds=[EventKind.NEW_REPORT])] == [EventKind.NEW_REPORT]
+
+
+def test_a_status_change_after_a_withdrawal_is_a_new_event(engine: Engine) -> None:
+    news = _analysis(NEWS_SEED)
+    _see(engine, news)
+    from storage import knowledge
+
+    with session_scope(engine) as session:
+        member = knowledge.find_member(session, "Mexico City")
+        assert member is not None
+        change = knowledge.set_member_status(session, member, "active", source_url="https://synthetic.example/x/",
+                                             evidence="Synthetic: Mexico City rejoined (test data).")
+        assert change is not None
+    assert [e.kind for e in _see(engine, news)] == [EventKind.MEMBER_WITHDRAWN]  # left a second time
+    with session_scope(engine) as session:
+        keys = [e.key for e in events.events(session, kinds=[EventKind.MEMBER_WITHDRAWN])]
+    assert keys == ["status:mexico-city:withdrawn:1", "status:mexico-city:withdrawn:2"]

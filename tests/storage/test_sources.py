@@ -1,0 +1,103 @@
+"""Sources: the list admins manage, the schedule the watcher follows, the lease that keeps checks single."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from storage import sources
+from storage.database import session_scope
+from storage.models import CheckStatus, SourceKind
+
+T0 = datetime(2026, 11, 25, 12, 0, 0)
+LEASE = timedelta(minutes=15)
+
+
+def _add(session: Session, url: str = "https://synthetic.example/news/", interval: int = 3600) -> int:
+    source = sources.add_source(session, url=url, kind=SourceKind.LISTING, label="synthetic news",
+                                interval_seconds=interval, added_by="test", now=T0)
+    session.commit()
+    assert source.id is not None
+    return source.id
+
+
+def test_a_new_source_is_due_at_once_and_a_url_is_watched_once(session: Session) -> None:
+    source_id = _add(session)
+    assert sources.due_source_ids(session, now=T0) == [source_id]
+    with pytest.raises(sources.DuplicateSource, match=f"already watched as source {source_id}"):
+        sources.add_source(session, url="https://synthetic.example/news/", kind=SourceKind.PAGE, label="again",
+                           interval_seconds=60, added_by="test")
+
+
+def test_paused_sources_are_not_due_and_resume_makes_them_due_now(session: Session) -> None:
+    source_id = _add(session)
+    sources.set_enabled(session, source_id, False)
+    assert sources.due_source_ids(session, now=T0 + timedelta(days=9)) == []
+    sources.set_enabled(session, source_id, True, now=T0 + timedelta(days=9))
+    assert sources.due_source_ids(session, now=T0 + timedelta(days=9)) == [source_id]
+
+
+def test_only_one_worker_gets_the_lease_until_it_expires(engine) -> None:
+    with session_scope(engine) as session:
+        source_id = _add(session)
+    with session_scope(engine) as session:
+        assert sources.claim(session, source_id, owner="worker-a", lease=LEASE, now=T0)
+    with session_scope(engine) as session:
+        assert not sources.claim(session, source_id, owner="worker-b", lease=LEASE, now=T0 + timedelta(minutes=1))
+        assert sources.due_source_ids(session, now=T0 + timedelta(minutes=1)) == []
+    # worker-a died: once its lease has expired the source is due again and worker-b takes it over
+    later = T0 + LEASE + timedelta(seconds=1)
+    with session_scope(engine) as session:
+        assert sources.due_source_ids(session, now=later) == [source_id]
+        assert sources.claim(session, source_id, owner="worker-b", lease=LEASE, now=later)
+    with session_scope(engine) as session:
+        # the dead worker's late result is dropped; the new owner's counts
+        assert sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.OK), owner="worker-a") is None
+        recorded = sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.OK), owner="worker-b",
+                                        now=later)
+        assert recorded is not None and recorded.lease_owner is None
+        assert recorded.next_check_at == later + timedelta(hours=1)
+
+
+def test_failures_back_off_and_a_success_clears_them(session: Session) -> None:
+    source_id = _add(session, interval=6 * 3600)
+    delays = []
+    moment = T0
+    for _ in range(4):
+        assert sources.claim(session, source_id, owner="w", lease=LEASE, now=moment)
+        failed = sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.ERROR, error="HTTP 500"),
+                                      owner="w", now=moment)
+        assert failed is not None
+        delays.append(failed.next_check_at - moment)
+        moment = failed.next_check_at
+    assert delays == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40)]
+    assert failed.consecutive_failures == 4 and failed.failing_since == T0 and failed.last_error == "HTTP 500"
+
+    assert sources.claim(session, source_id, owner="w", lease=LEASE, now=moment)
+    healed = sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.UNCHANGED), owner="w",
+                                  now=moment)
+    assert healed is not None
+    assert (healed.consecutive_failures, healed.failing_since, healed.last_error) == (0, None, None)
+    assert healed.next_check_at == moment + timedelta(hours=6)
+
+
+def test_backoff_is_capped_and_a_long_retry_after_is_respected() -> None:
+    interval = timedelta(hours=6)
+    assert sources.failure_delay(30, interval) == timedelta(days=1)
+    assert sources.failure_delay(1, interval, retry_after_s=7200) == timedelta(hours=2)
+    assert sources.failure_delay(1, timedelta(days=3)) == timedelta(minutes=5)
+
+
+def test_removing_a_source_forgets_its_items(session: Session) -> None:
+    source_id = _add(session)
+    assert sources.add_item(session, source_id, "https://synthetic.example/news/a/", "A")
+    assert not sources.add_item(session, source_id, "https://synthetic.example/news/a/", "A")
+    assert sources.known_item_urls(session, source_id, ["https://synthetic.example/news/a/", "https://x/"]) == {
+        "https://synthetic.example/news/a/"
+    }
+    removed = sources.remove_source(session, source_id)
+    session.commit()
+    assert removed is not None and sources.get_source(session, source_id) is None
+    assert sources.remove_source(session, source_id) is None
