@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -295,6 +295,8 @@ class Event(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     baseline: bool = False
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    fanned_out_at: NaiveDatetime | None = Field(default=None, index=True)
+    """When the outbox rows for every matching chat were written; None: not yet matched to subscribers."""
 
 
 class AppState(SQLModel, table=True):
@@ -304,3 +306,69 @@ class AppState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+class Chat(SQLModel, table=True):
+    """A Telegram chat that talked to the bot or subscribed; ``id`` is Telegram's own (64-bit) chat id."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=20)
+    title: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="en", max_length=5)
+    active: bool = True
+    inactive_reason: str | None = Field(default=None, max_length=300)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class SubscriptionKind(StrEnum):
+    MEMBER = "member"  # value: the member's id
+    TOPIC = "topic"  # value: a ``storage.subscriptions.Topic`` (reports, withdrawals, status, all)
+    KEYWORD = "keyword"  # value: a normalised word or phrase looked for in an event's title and evidence
+
+
+class Subscription(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("chat_id", "kind", "value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id"), nullable=False, index=True))
+    kind: str = Field(max_length=20)
+    value: str = Field(max_length=200)
+    label: str = Field(max_length=200)
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher; the send may be in flight
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or Telegram refused the message itself
+    BLOCKED = "blocked"  # the chat blocked the bot or removed it: not retried
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (event, chat), written when the event is matched to subscriptions."""
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "chat_id"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id"), nullable=False, index=True))
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=20)
+    attempts: int = 0
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: NaiveDatetime | None = None
+    sent_at: NaiveDatetime | None = None
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -42,7 +42,7 @@ def _differences(engine: Engine, metadata: MetaData) -> list[object]:
 def test_migrations_find_their_scripts_without_an_ini_file() -> None:
     assert (schema.MIGRATIONS_DIR / "env.py").is_file()
     assert (schema.MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert schema.head_revision() == "0002"
+    assert schema.head_revision() == "0003"
 
 
 def test_upgrade_brings_an_empty_database_to_head(empty_engine: Engine) -> None:
