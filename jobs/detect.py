@@ -48,7 +48,8 @@ def detect(
         subject = member.slug if member else analysis.url
         event(f"report:{subject}:{report.kind}:{report.period or '-'}", EventKind.NEW_REPORT,
               f"New IRM report: {analysis.title or analysis.url}", report.evidence, member,
-              report_kind=str(report.kind), period=report.period, is_draft=report.is_draft, document_title=analysis.title)
+              report_kind=str(report.kind), period=report.period, is_draft=report.is_draft,
+              document_title=analysis.title)
 
     members = {m.id: m for m in result.members_created}
     for change in result.status_changes:
