@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from jobs.fetch import Fetcher, FetchPolicy
 from sqlalchemy import Engine
 
-from jobs import starter
+from jobs import default_sources, starter
+from jobs.check import CheckReport, SourceChecker
 from ogp_watch.settings import Settings
 from storage import schema
 from storage.database import make_engine, session_scope
@@ -21,11 +24,35 @@ def configure_logging(settings: Settings) -> None:
 
 
 def open_database(settings: Settings) -> Engine:
-    """An engine on an up-to-date schema, with the starter dataset loaded into an empty knowledge base."""
+    """An engine on an up-to-date schema, with the starter dataset loaded into an empty knowledge base and,
+    on a new installation, OGP's own listings and feeds to watch."""
     engine = make_engine(settings.effective_database_url)
     schema.upgrade(engine)
     with session_scope(engine) as session:
         pages = starter.ensure_loaded(session)
+        added = default_sources.ensure_defaults(session) if settings.default_sources else 0
     if pages:
         log.info("loaded the starter dataset (%d pages)", pages)
+    if added:
+        log.info("watching %d default sources on OGP's website", added)
     return engine
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(allow_private=settings.allow_private_sources)
+
+
+async def check_now(
+    engine: Engine,
+    policy: FetchPolicy,
+    source_ids: list[int] | None,
+    concurrency: int,
+    *,
+    on_done: Callable[[CheckReport], None] | None = None,
+) -> list[CheckReport]:
+    """Check the given sources (due or not), or every due source, once."""
+    async with Fetcher(policy) as fetcher:
+        checker = SourceChecker(engine, fetcher)
+        if source_ids is None:
+            return await checker.check_due(concurrency=concurrency, on_done=on_done)
+        return await checker.check_many(source_ids, concurrency=concurrency, force=True, on_done=on_done)

@@ -8,10 +8,13 @@ exit with status 2; no traceback reaches the terminal.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import mimetypes
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,12 +25,16 @@ from sqlmodel import Session
 
 from bot.engine import ConversationEngine
 from bot.terminal import run_chat
+from jobs import source_admin
 from jobs.analysis import analyse_page
 from jobs.ingest import ingest
-from ogp_watch.app import configure_logging, open_database
+from jobs.source_admin import SourceAdminError
+from ogp_watch.app import check_now, configure_logging, fetch_policy, open_database
 from ogp_watch.settings import Settings
-from storage import knowledge, queries
+from storage import events as storage_events
+from storage import knowledge, queries, sources
 from storage.database import session_scope
+from storage.models import CheckStatus, Event, EventKind, SourceKind, utcnow
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 
@@ -43,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("chat", help="chat in the terminal")
-    sub.add_parser("run", help="run OGP Watch (for now: the terminal chat)")
+    run = sub.add_parser("run", help="watch sources on a schedule and chat in the terminal")
+    run.add_argument("--no-chat", action="store_true", help="only watch (default when stdin is no terminal)")
+    demo = sub.add_parser("demo", help="watch a local copy of OGP's site, show what is found, then chat")
+    demo.add_argument("--no-chat", action="store_true", help="stop after showing the events")
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="answer, language, facts and sources as JSON")
@@ -57,6 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("facts", help="list stored facts with their provenance")
     facts.add_argument("--limit", type=int, default=None)
     facts.add_argument("--json", action="store_true")
+
+    sources_cmd = sub.add_parser("sources", help="list and manage watched sources")
+    source_sub = sources_cmd.add_subparsers(dest="action", metavar="ACTION")
+    add = source_sub.add_parser("add", help="watch a URL")
+    add.add_argument("url")
+    add.add_argument("--kind", choices=[k.value for k in SourceKind], help="default: guessed from the URL")
+    add.add_argument("--interval", help="how often to check, e.g. 30m, 6h, 1d (default 6h)")
+    add.add_argument("--label", help="a name to show instead of the URL")
+    listing = source_sub.add_parser("list", help="sources with their health")
+    listing.add_argument("--json", action="store_true")
+    for action, text in (("pause", "stop checking a source"), ("resume", "check a paused source again"),
+                         ("remove", "stop watching a source and forget it")):
+        source_sub.add_parser(action, help=text).add_argument("id")
+
+    check = sub.add_parser("check", help="check due sources now (or the given ones)")
+    check.add_argument("--source", action="append", default=[], metavar="ID", help="check this source (repeatable)")
+    check.add_argument("--all", action="store_true", help="check every source, due or not")
+
+    events_cmd = sub.add_parser("events", help="events found, oldest first")
+    events_cmd.add_argument("--since", help="a date (2026-11-01) or a span back from now (12h, 7d)")
+    events_cmd.add_argument("--kind", action="append", default=[], choices=[k.value for k in EventKind])
+    events_cmd.add_argument("--limit", type=int, default=None, help="only the newest N")
+    events_cmd.add_argument("--json", action="store_true")
     return parser
 
 
@@ -68,13 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         configure_logging(settings)
+        if args.command == "demo":  # the demo keeps its own throw-away database
+            return cmd_demo(None, settings, args)
         engine = open_database(settings)
-        return COMMANDS[args.command](engine, args)
+        return COMMANDS[args.command](engine, settings, args)
     except ValidationError as error:
         first = error.errors()[0]
         print(f"ogp-watch: bad setting OGP_WATCH_{str(first['loc'][0]).upper()}: {first['msg']}",
               file=sys.stderr)
-    except UserError as error:
+    except (UserError, SourceAdminError) as error:
         print(f"ogp-watch: {error}", file=sys.stderr)
     except SQLAlchemyError as error:
         print(f"ogp-watch: database error: {error.__class__.__name__}: {str(error).splitlines()[0]}",
@@ -84,12 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_chat(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     run_chat(ConversationEngine(engine))
     return 0
 
 
-def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_ask(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     answer = ConversationEngine(engine).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
@@ -125,7 +160,7 @@ def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str
     return path.read_bytes(), mimetypes.guess_type(path.name)[0], url
 
 
-def cmd_ingest(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_ingest(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     content, content_type, url = read_page(args.path_or_url, args.url)
     analysis = analyse_page(content, url, content_type)
     with session_scope(engine) as session:
@@ -147,7 +182,7 @@ def cmd_ingest(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_members(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_members(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     with Session(engine) as session:
         members = queries.all_members(session)
         if not members:
@@ -158,7 +193,7 @@ def cmd_members(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_commitments(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_commitments(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     with Session(engine) as session:
         member = knowledge.find_member(session, args.member)
         if member is None or member.id is None:
@@ -180,7 +215,7 @@ def cmd_commitments(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_facts(engine: Engine, args: argparse.Namespace) -> int:
+def cmd_facts(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     with Session(engine) as session:
         facts = queries.all_facts(session, args.limit)
     if args.json:
@@ -197,9 +232,107 @@ def cmd_facts(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    action = args.action or "list"
+    with session_scope(engine) as session:
+        if action == "add":
+            source = source_admin.add(session, args.url, kind=args.kind, interval=args.interval, label=args.label,
+                                      added_by="cli", allow_private=settings.allow_private_sources)
+            print(f"Watching #{source.id} {source.label} ({source.kind}, every "
+                  f"{source_admin.format_interval(source.interval_seconds)}): {source.url}")
+            print("It will be checked on the next tick of `ogp-watch run`, or now with `ogp-watch check`.")
+            return 0
+        if action == "list":
+            rows = [source_admin.health(source) for source in sources.all_sources(session)]
+            if args.json:
+                print(json.dumps([asdict(row) for row in rows], indent=2, default=str))
+            elif not rows:
+                print("No sources yet; add one with `ogp-watch sources add URL`.")
+            for row in rows if not args.json else []:
+                print(row.line())
+            return 0
+        operation = {"pause": source_admin.pause, "resume": source_admin.resume, "remove": source_admin.remove}
+        source = operation[action](session, source_admin.parse_id(args.id))
+        done = {"pause": "Paused", "resume": "Resumed", "remove": "Removed"}[action]
+        print(f"{done} #{source.id} {source.label}: {source.url}")
+    return 0
+
+
+def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    ids = [source_admin.parse_id(text) for text in args.source]
+    with Session(engine) as session:
+        if args.all:
+            ids = [source.id for source in sources.all_sources(session) if source.id is not None]
+        for source_id in ids:
+            source_admin.get(session, source_id)  # an unknown id is an error before anything is fetched
+    reports = asyncio.run(check_now(engine, fetch_policy(settings), ids or None, settings.check_concurrency,
+                                    on_done=lambda report: print(report.summary(), flush=True)))
+    if not reports:
+        print("Nothing is due; `ogp-watch check --all` checks every source now.")
+    new = [event for report in reports for event in report.events]
+    for event in new:
+        print(event_text(event))
+    return 1 if any(report.status == CheckStatus.ERROR for report in reports) else 0
+
+
+def cmd_events(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    since = parse_since(args.since) if args.since else None
+    with Session(engine) as session:
+        found = storage_events.events(session, since=since, kinds=args.kind)
+    if args.limit is not None:
+        found = found[-args.limit:] if args.limit > 0 else []
+    if args.json:
+        print(json.dumps([event_json(event) for event in found], ensure_ascii=False, indent=2))
+        return 0
+    if not found:
+        print("No events yet.")
+    for event in found:
+        print(event_text(event))
+    return 0
+
+
+def parse_since(text: str) -> datetime:
+    span = text.strip().lower()
+    units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if span[:-1].isdigit() and span[-1:] in units:
+        return utcnow() - timedelta(seconds=int(span[:-1]) * units[span[-1]])
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
+    except ValueError:
+        raise UserError(f"--since {text!r}: give a date like 2026-11-01 or a span like 12h or 7d") from None
+
+
+def event_text(event: Event) -> str:
+    flag = " (already listed when the source was first checked)" if event.baseline else ""
+    return (f"{event.created_at:%Y-%m-%d %H:%M} [{event.kind}] {event.title}{flag}\n"
+            f"    “{event.evidence[:300]}”\n    {event.url}")
+
+
+def event_json(event: Event) -> dict[str, object]:
+    return {"id": event.id, "key": event.key, "kind": event.kind, "title": event.title, "url": event.url,
+            "evidence": event.evidence, "member_id": event.member_id, "source_id": event.source_id,
+            "baseline": event.baseline, "created_at": event.created_at.isoformat(),
+            "details": storage_events.payload(event)}
+
+
+def cmd_run(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from ogp_watch.runner import run
+
+    return run(engine, settings, chat=not args.no_chat and sys.stdin.isatty())
+
+
+def cmd_demo(engine: Engine | None, settings: Settings, args: argparse.Namespace) -> int:
+    from ogp_watch.demo import run_demo
+
+    return run_demo(settings, chat=not args.no_chat and sys.stdin.isatty())
+
+
 COMMANDS = {
     "chat": cmd_chat,
-    "run": cmd_chat,
+    "run": cmd_run,
+    "sources": cmd_sources,
+    "check": cmd_check,
+    "events": cmd_events,
     "ask": cmd_ask,
     "ingest": cmd_ingest,
     "members": cmd_members,

@@ -37,6 +37,34 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     allow_private_sources: bool = False
+    """Let admins watch addresses on private, loopback or link-local networks (tests and the demo)."""
+
+    default_sources: bool = True
+    """Watch OGP's own news and IRM-report listings and feeds on a new installation."""
+
+    check_tick_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
+    """How often the watcher asks the database which sources are due."""
+
+    check_concurrency: int = Field(default=4, ge=1, le=64)
+    """Sources checked at the same time by one process (each host still gets at most two requests at once)."""
+
+    send_rate_per_second: float = Field(default=30.0, ge=0.0)
+    """Alerts sent per second over all chats (Telegram allows about 30); 0 turns the limit off (tests)."""
+
+    chat_rate_per_second: float = Field(default=1.0, ge=0.0)
+    """Alerts per second to one chat (Telegram: about 1); 0 turns the limit off."""
+
+    group_rate_per_minute: float = Field(default=20.0, ge=0.0)
+    """Alerts per minute to one group (Telegram: about 20); 0 turns the limit off."""
+
+    webhook_url: str | None = None
+    """Public HTTPS address Telegram posts updates to; unset: the bot polls (development)."""
+
+    webhook_secret: SecretStr | None = None
+    """Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); required with a webhook URL."""
+
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

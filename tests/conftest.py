@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from ogp_watch.local_site import LocalSite
 from storage import schema
 from storage.database import make_engine, normalize_url, sqlite_url
 
@@ -258,37 +259,9 @@ def seed_as_html(name: str) -> str:
 
     The first line after "Skip Navigation" is the title; "  • " lines become a list; the rest paragraphs.
     """
-    from html import escape
+    from ogp_watch.demo_site import seed_as_html as dress
 
-    lines = [line.strip() for line in seed_text(name).splitlines()]
-    lines = [line for line in lines if line and line != "Skip Navigation"]
-    title, body = lines[0], lines[1:]
-    cut = next((i for i, line in enumerate(body) if line.startswith(("Comments (", "No comments yet"))), len(body))
-    article, comments = body[:cut], body[cut:]
-    parts: list[str] = []
-    bullets: list[str] = []
-    for line in article:
-        if line.startswith("•"):
-            bullets.append(f"<li>{escape(line.lstrip('• '))}</li>")
-            continue
-        if bullets:
-            parts.append("<ul>" + "".join(bullets) + "</ul>")
-            bullets = []
-        parts.append(f"<p>{escape(line)}</p>")
-    if bullets:
-        parts.append("<ul>" + "".join(bullets) + "</ul>")
-    comment_html = "".join(f"<p>{escape(line)}</p>" for line in comments)
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)} - Open Government Partnership</title></head><body>"
-        "<a class='skip' href='#main'>Skip Navigation</a>"
-        "<header><nav><ul><li><a href='/about/'>About</a></li><li><a href='/our-members/'>Members</a></li>"
-        "<li><a href='/news/'>News</a></li></ul></nav></header>"
-        f"<main id='main'><article><h1>{escape(title)}</h1>{''.join(parts)}</article>"
-        f"<section id='comments' class='comments-area'>{comment_html}</section></main>"
-        "<footer><p>Open Government Partnership</p><p>Subscribe to our newsletter</p></footer>"
-        "</body></html>"
-    )
+    return dress(seed_text(name))
 
 
 @pytest.fixture
@@ -303,3 +276,32 @@ def seeded_engine(engine: Engine) -> Engine:
         for name in (REPORT_SEED, NEWS_SEED):
             ingest(session, analyse_page(seed_text(name), urls[name], "text/plain"))
     return engine
+
+
+# -- the command line and the local web site ----------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Settings for a fresh install: its own data folder and the test database."""
+    env = {"OGP_WATCH_DATA_DIR": str(tmp_path / "data"), "OGP_WATCH_DATABASE_URL": database_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    return env
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``ogp-watch ARGS`` in this process: exit code, stdout, stderr."""
+    from ogp_watch.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def local_site() -> Iterator[LocalSite]:
+    """A local web site on loopback whose pages a test sets, changes and breaks (tests/local_site_faults.py)."""
+    with LocalSite() as site:
+        yield site

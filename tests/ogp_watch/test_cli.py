@@ -6,33 +6,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from ogp_watch.cli import main
-from tests.conftest import SEED_PAGES, seed_as_html
+from ogp_watch.local_site import LocalSite
+from tests.conftest import SEED_PAGES, run_cli, seed_as_html
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Settings for a fresh install: its own data folder and the test database."""
-    env = {"OGP_WATCH_DATA_DIR": str(tmp_path / "data"), "OGP_WATCH_DATABASE_URL": database_url}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    return env
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_fresh_install_answers_from_the_starter_data(cli_env, capsys) -> None:
@@ -72,30 +53,12 @@ def test_wrong_usage_gets_one_clear_line(cli_env, capsys, tmp_path: Path) -> Non
     assert code == 2 and "no such file" in err
 
 
-class _SeedSite(BaseHTTPRequestHandler):
-    pages: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.pages.get(self.path)
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(body or b"not found")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def seed_site() -> Iterator[str]:
+def seed_site(local_site: LocalSite) -> str:
     """The seed pages as HTML (with navigation, footer and comments) on a loopback HTTP server."""
-    _SeedSite.pages = {path: seed_as_html(name).encode() for name, path in SEED_PAGES.items()}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SeedSite)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    for name, path in SEED_PAGES.items():
+        local_site.page(path, seed_as_html(name))
+    return local_site.base_url
 
 
 def test_ingest_seed_pages_over_loopback(cli_env, capsys, seed_site: str) -> None:

@@ -1,0 +1,280 @@
+"""One check of one source: fetch -> analyse -> ingest and detect -> record events and health.
+
+The steps pass plain data to each other (``FetchResult``, ``PageAnalysis``, ``IngestResult``,
+``NewEvent``). Network waits happen on the event loop; database work and page analysis run in worker
+threads so that a long crawl never stalls the chat bot sharing the loop.
+
+Every check holds the source's lease (``storage.sources.claim``), so one source is never checked twice
+at once; what a check learns about one page is written in one transaction, re-run on a write conflict,
+so two workers seeing the same report at once still leave one document and one event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from jobs import detect
+from jobs.analysis import analyse_page
+from jobs.feeds import parse_feed
+from jobs.fetch import Fetcher, FetchOutcome, FetchResult
+from jobs.ingest import ingest
+from jobs.items import Item
+from jobs.listings import parse_listing
+from storage import events, sources
+from storage.database import run_transaction
+from storage.events import NewEvent
+from storage.models import CheckStatus, Event, Source, SourceKind
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+LEASE = timedelta(minutes=15)
+"""Longer than any check should take; a worker that dies mid-check delays that source by this much."""
+
+MAX_NEW_ITEMS = 50
+"""New items followed per check of a listing or feed; the rest wait for the next check."""
+
+MAX_LISTING_PAGES = 5
+"""Older pages of a listing read in one check, and only while every item on the page is new."""
+
+FAILURES_BEFORE_ALERT = 3
+"""Consecutive failures after which admins hear about a source: one failure is usually a blip."""
+
+
+@dataclass
+class CheckReport:
+    """What one check did, for the scheduler's log, the CLI and the chat admin commands."""
+
+    source_id: int
+    url: str = ""
+    label: str = ""
+    status: CheckStatus | None = None  # None: not checked (``skipped`` says why)
+    skipped: str | None = None
+    error: str | None = None
+    events: list[Event] = field(default_factory=list)
+    items_new: int = 0
+    items_failed: int = 0
+    elapsed_s: float = 0.0
+
+    def summary(self) -> str:
+        name = f"source {self.source_id} ({self.label})" if self.label else f"source {self.source_id}"
+        if self.status is None:
+            return f"{name}: not checked, {self.skipped}"
+        parts = [str(self.status)]
+        if self.items_new:
+            parts.append(f"{self.items_new} new item" + ("s" if self.items_new != 1 else ""))
+        if self.items_failed:
+            parts.append(f"{self.items_failed} items failed")
+        parts.append(f"{len(self.events)} events")
+        text = f"{name}: " + ", ".join(parts) + f" in {self.elapsed_s:.1f} s"
+        return text + (f" - {self.error}" if self.error else "")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The source as it was when the check began (no ORM object crosses into the async code)."""
+
+    id: int
+    url: str
+    label: str
+    kind: SourceKind
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    first_check: bool  # never read successfully: what a listing or feed holds now is the baseline
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class SourceChecker:
+    def __init__(
+        self,
+        engine: Engine,
+        fetcher: Fetcher,
+        *,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+        max_new_items: int = MAX_NEW_ITEMS,
+        max_listing_pages: int = MAX_LISTING_PAGES,
+        failures_before_alert: int = FAILURES_BEFORE_ALERT,
+    ) -> None:
+        self.engine = engine
+        self.fetcher = fetcher
+        self.owner = owner or worker_name()
+        self.lease = lease
+        self.max_new_items = max_new_items
+        self.max_listing_pages = max_listing_pages
+        self.failures_before_alert = failures_before_alert
+
+    async def check_due(
+        self, *, limit: int = 100, concurrency: int = 4, on_done: Callable[[CheckReport], None] | None = None
+    ) -> list[CheckReport]:
+        """Check every source that is due, ``concurrency`` at a time."""
+        due = await self._db(lambda s: sources.due_source_ids(s, limit=limit))
+        return await self.check_many(due, concurrency=concurrency, force=False, on_done=on_done)
+
+    async def check_many(
+        self,
+        source_ids: list[int],
+        *,
+        concurrency: int = 4,
+        force: bool = True,
+        on_done: Callable[[CheckReport], None] | None = None,
+    ) -> list[CheckReport]:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(source_id: int) -> CheckReport:
+            async with gate:
+                report = await self.check(source_id, force=force)
+            if on_done is not None:
+                on_done(report)
+            return report
+
+        return list(await asyncio.gather(*(one(source_id) for source_id in source_ids)))
+
+    async def check(self, source_id: int, *, force: bool = False) -> CheckReport:
+        """Check one source now. ``force`` checks it even if it is not due or is paused (an admin asked);
+        a check already running elsewhere is never doubled."""
+        started = time.perf_counter()
+        report = CheckReport(source_id=source_id)
+        claimed = await self._db(
+            lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
+        )
+        if not claimed:
+            exists = await self._db(lambda s: sources.get_source(s, source_id) is not None)
+            report.skipped = "being checked by another worker" if exists else "no such source"
+            if exists and not force:
+                report.skipped = "not due, paused or being checked by another worker"
+            return report
+        record: sources.CheckRecord | None = None
+        try:
+            snapshot = await self._db(lambda s: self._snapshot(s, source_id))
+            report.url, report.label = snapshot.url, snapshot.label
+            record = await self._run(snapshot, report)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._db(lambda s: sources.release(s, source_id, owner=self.owner)))
+            raise
+        except _SourceUnreadable as error:
+            record = sources.CheckRecord(CheckStatus.ERROR, error=str(error))
+        except Exception as error:  # one broken source must never stop the others
+            log.exception("check of source %s failed", source_id)
+            record = sources.CheckRecord(CheckStatus.ERROR, error=f"internal error: {type(error).__name__}: {error}")
+        finally:
+            report.elapsed_s = time.perf_counter() - started
+        final = record
+        report.status, report.error = final.status, final.error or report.error
+        report.events += await self._db(lambda s: self._finish(s, source_id, final))
+        log.info("check %s", report.summary())
+        return report
+
+    # -- the steps ------------------------------------------------------------------------------------
+
+    async def _run(self, source: _Snapshot, report: CheckReport) -> sources.CheckRecord:
+        fetched = await self.fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        if fetched.outcome == FetchOutcome.ERROR:
+            return sources.CheckRecord(CheckStatus.ERROR, http_status=fetched.http_status, error=fetched.error,
+                                       retry_after_s=fetched.retry_after_s)
+        unchanged = sources.CheckRecord(CheckStatus.UNCHANGED, http_status=fetched.http_status)
+        if fetched.outcome == FetchOutcome.NOT_MODIFIED or fetched.content_hash == source.content_hash:
+            return unchanged
+        ok = sources.CheckRecord(CheckStatus.OK, http_status=fetched.http_status, etag=fetched.etag,
+                                 last_modified=fetched.last_modified, content_hash=fetched.content_hash)
+        if source.kind == SourceKind.PAGE:
+            report.events += await self._page(source, fetched, baseline=False)
+            return ok
+        items = await self._new_items(source, fetched)
+        for item in items[: self.max_new_items]:
+            page = await self.fetcher.fetch(item.url)
+            if page.outcome == FetchOutcome.ERROR and page.transient:
+                report.items_failed += 1
+                report.error = f"{item.url}: {page.error}"
+                continue  # not remembered: tried again next check
+            if page.outcome == FetchOutcome.OK:
+                report.events += await self._page(source, page, baseline=source.first_check, item=item)
+            else:
+                await self._db(lambda s, url=item.url, title=item.title: sources.add_item(s, source.id, url, title))
+            report.items_new += 1
+        if report.items_failed or len(items) > self.max_new_items:
+            # Forget the validators so the next check reads the index again and picks up what was left.
+            return sources.CheckRecord(CheckStatus.OK, http_status=fetched.http_status, error=report.error)
+        return ok
+
+    async def _new_items(self, source: _Snapshot, fetched: FetchResult) -> list[Item]:
+        """Items not seen before, oldest first; older listing pages are read only while all items are new."""
+        if source.kind == SourceKind.FEED:
+            feed = parse_feed(fetched.body, fetched.final_url)
+            if feed.error and not feed.items:
+                raise _SourceUnreadable(feed.error)
+            return list(reversed(await self._unknown(source, feed.items)))
+        collected: list[Item] = []
+        page, pages = fetched, 1
+        while True:
+            listing = parse_listing(page.body, page.final_url, page.content_type)
+            new = await self._unknown(source, listing.items)
+            collected += [item for item in new if item not in collected]
+            if source.first_check or not new or len(new) < len(listing.items) or not listing.next_page:
+                break
+            if pages >= self.max_listing_pages or len(collected) >= self.max_new_items:
+                break
+            page = await self.fetcher.fetch(listing.next_page)
+            pages += 1
+            if page.outcome != FetchOutcome.OK:
+                break
+        return list(reversed(collected))
+
+    async def _unknown(self, source: _Snapshot, items: list[Item]) -> list[Item]:
+        known = await self._db(lambda s: sources.known_item_urls(s, source.id, [i.url for i in items]))
+        return [item for item in items if item.url not in known]
+
+    async def _page(self, source: _Snapshot, fetched: FetchResult, *, baseline: bool,
+                    item: Item | None = None) -> list[Event]:
+        analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
+
+        def store(session: Session) -> list[Event]:
+            result = ingest(session, analysis)
+            proposed = detect.detect(session, analysis, result, source_id=source.id, baseline=baseline)
+            if item is not None:
+                sources.add_item(session, source.id, item.url, item.title)
+            return events.record_events(session, proposed)
+
+        return await asyncio.to_thread(run_transaction, self.engine, store)
+
+    # -- database steps (run in a worker thread) ------------------------------------------------------
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        return await asyncio.to_thread(run_transaction, self.engine, work)
+
+    def _snapshot(self, session: Session, source_id: int) -> _Snapshot:
+        source = sources.get_source(session, source_id)
+        assert source is not None and source.id is not None  # we hold its lease; removal waits for it
+        return _Snapshot(source.id, source.url, source.label, SourceKind(source.kind), source.etag,
+                         source.last_modified, source.content_hash,
+                         first_check=source.content_hash is None and not sources.has_items(session, source.id))
+
+    def _finish(self, session: Session, source_id: int, record: sources.CheckRecord) -> list[Event]:
+        source: Source | None = sources.record_check(session, source_id, record, owner=self.owner)
+        if source is None:
+            log.warning("lost the lease on source %s during its check; its result was dropped", source_id)
+            return []
+        failure = detect.source_failure(source, threshold=self.failures_before_alert)
+        proposed: list[NewEvent] = [failure] if failure else []
+        return events.record_events(session, proposed)
+
+
+class _SourceUnreadable(Exception):
+    """The source answered, but not with anything we can read (e.g. a feed that is not XML)."""

@@ -1,0 +1,135 @@
+"""RSS and Atom feeds (WordPress serves one at ``/feed/`` beside every listing) read into items.
+
+A feed is the cheapest way to notice a new page, but what comes back from the network is not always a
+feed: an HTML error page, an empty body, a download cut short. ``parse_feed`` never raises; it tells a
+usable feed (items, perhaps from a slightly malformed document) from an unusable one (no items and a
+one-line reason the admin can act on).
+
+feedparser is handed a stream, never a ``str`` or ``bytes``: given a string it fetches URLs, and given
+bytes it first tries them as a *file name*, so a body such as ``b"/etc/passwd"`` would be read from disk.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import xml.sax
+from dataclasses import dataclass, field
+from datetime import date
+from time import struct_time
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import feedparser
+
+from jobs.items import Item
+
+log = logging.getLogger(__name__)
+
+#: feedparser flags these on perfectly readable feeds (no or odd Content-Type; a declared charset the
+#: bytes do not match, recovered by its fallback decoding), so they alone never make a feed "malformed".
+_HARMLESS_BOZO = (
+    feedparser.NonXMLContentType,
+    feedparser.CharacterEncodingOverride,
+)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """What one fetch of a feed offers: its items in feed order, and why there are none if it is broken."""
+
+    items: list[Item] = field(default_factory=list)
+    title: str | None = None
+    error: str | None = None
+
+
+def parse_feed(body: bytes, url: str) -> FeedPage:
+    """Items of an RSS/Atom document fetched from ``url``; relative links are resolved against ``url``."""
+    if not body or not body.strip():
+        return FeedPage(error="not a feed: the response is empty")
+    try:
+        # The content type is ours: the fetcher already decided this source is a feed, and without it
+        # feedparser flags every feed served as text/html or without a type.
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers={"content-location": url, "content-type": "application/xml"},
+        )
+    except Exception as exc:  # feedparser on hostile input: report, never crash the check
+        log.debug("feedparser failed on %s", url, exc_info=True)
+        return FeedPage(error=f"malformed feed: {_one_line(exc)}")
+    title = _text(parsed.feed.get("title"))
+    items = _items(parsed.entries, url)
+    if items:
+        return FeedPage(items=items, title=title)
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(problem, _HARMLESS_BOZO):
+        problem = None
+    if not parsed.get("version"):
+        return FeedPage(title=title, error=f"not a feed: {_why_not_a_feed(body, problem)}")
+    if problem is not None:
+        return FeedPage(title=title, error=f"malformed feed: {_one_line(problem)}")
+    return FeedPage(title=title)  # a well-formed feed with nothing in it yet
+
+
+def _items(entries: list[Any], base: str) -> list[Item]:
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in entries:
+        link = _entry_link(entry, base)
+        if link is None or link in seen:
+            continue
+        seen.add(link)
+        items.append(Item(url=link, title=_text(entry.get("title")), published=_entry_date(entry)))
+    return items
+
+
+def _entry_link(entry: Any, base: str) -> str | None:
+    """The page the entry stands for: its link, else an alternate link, else a permalink guid."""
+    candidates = [entry.get("link")]
+    candidates += [link.get("href") for link in entry.get("links", []) if link.get("rel", "alternate") == "alternate"]
+    if entry.get("guidislink"):
+        candidates.append(entry.get("id"))
+    for candidate in candidates:
+        if not candidate or not isinstance(candidate, str):
+            continue
+        absolute, _ = urldefrag(urljoin(base, candidate.strip()))
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return absolute
+    return None
+
+
+def _entry_date(entry: Any) -> date | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, struct_time):
+            try:
+                return date(value.tm_year, value.tm_mon, value.tm_mday)
+            except ValueError:
+                continue
+    return None
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    collapsed = " ".join(value.split())
+    return collapsed or None
+
+
+def _why_not_a_feed(body: bytes, problem: BaseException | None) -> str:
+    head = body[:2048].lstrip().lower()
+    if head.startswith(b"<!doctype html") or b"<html" in head:
+        return "got an HTML page instead of RSS or Atom"
+    if isinstance(problem, xml.sax.SAXParseException):
+        return f"not XML ({problem.getMessage()})"
+    if problem is not None:
+        return f"not XML ({_one_line(problem)})"
+    return "no RSS or Atom root element"
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, xml.sax.SAXParseException):
+        return f"{exc.getMessage()} at line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

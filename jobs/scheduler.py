@@ -1,0 +1,101 @@
+"""The watcher: one short APScheduler tick that asks the database which sources are due and checks them.
+
+There are no per-source jobs: the schedule is ``source.next_check_at`` in the database, so it survives
+restarts and is shared by every process. The tick coalesces missed runs and never overlaps itself, and
+each check holds its source's lease, so a slow check is not started again by the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+
+from jobs.check import CheckReport, SourceChecker
+from jobs.fetch import Fetcher, FetchPolicy
+from storage.models import Event
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[list[Event]], Awaitable[None] | None]
+
+SHUTDOWN_GRACE_S = 10.0
+"""On SIGTERM, checks in progress get this long to finish; the rest are cancelled and release their lease."""
+
+
+class Watcher:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: FetchPolicy,
+        *,
+        tick_seconds: float = 30.0,
+        concurrency: int = 4,
+        on_events: EventHandler | None = None,
+        on_report: Callable[[CheckReport], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.policy = policy
+        self.tick_seconds = tick_seconds
+        self.concurrency = concurrency
+        self.on_events = on_events
+        self.on_report = on_report
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.fetcher: Fetcher | None = None
+        self.checker: SourceChecker | None = None
+        self._tick_task: asyncio.Task[None] | None = None
+        self.ticks = 0
+
+    async def start(self) -> None:
+        self.fetcher = Fetcher(self.policy)
+        self.checker = SourceChecker(self.engine, self.fetcher)
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.tick_seconds,
+            id="tick",
+            next_run_time=datetime.now().astimezone(),  # the first tick at once, not after one interval
+            coalesce=True,  # after a pause (laptop asleep), one tick, not a burst of missed ones
+            max_instances=1,  # a long tick is never doubled by the next
+            misfire_grace_time=max(1, int(self.tick_seconds)),
+        )
+        self.scheduler.start()
+        log.info("watcher %s started: tick every %.0f s", self.checker.owner, self.tick_seconds)
+
+    async def tick(self) -> None:
+        assert self.checker is not None
+        self._tick_task = asyncio.current_task()
+        try:
+            reports = await self.checker.check_due(concurrency=self.concurrency, on_done=self.on_report)
+        except Exception:  # the database may be away for a moment: log, and the next tick tries again
+            log.exception("watcher tick failed")
+            return
+        finally:
+            self.ticks += 1
+            self._tick_task = None
+        new = [event for report in reports for event in report.events]
+        if new and self.on_events is not None:
+            result = self.on_events(new)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE_S) -> None:
+        """Stop ticking; let checks in progress finish for ``grace`` seconds, then cancel them (their leases
+        are released, so the sources are due again at once for the next start or another worker)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        task = self._tick_task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), grace)
+            except TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                log.info("cancelled checks still running after %.0f s", grace)
+        if self.fetcher is not None:
+            await self.fetcher.aclose()
+        log.info("watcher stopped")
