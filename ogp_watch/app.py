@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from jobs.fetch import Fetcher, FetchPolicy
 from sqlalchemy import Engine
 
 from jobs import default_sources, starter
 from jobs.check import CheckReport, SourceChecker
+from jobs.fetch import Fetcher, FetchPolicy
 from ogp_watch.settings import Settings
 from storage import schema
 from storage.database import make_engine, session_scope
