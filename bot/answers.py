@@ -7,6 +7,7 @@ relied on travel with it (``Answer.facts``) so front ends can show or export the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,19 +17,10 @@ from bot import messages
 from bot.messages import format_date, join_list, level, ordinal, say
 from bot.question import Intent, Question
 from storage import queries
-from storage.models import (
-    ActionPlan,
-    Commitment,
-    Completion,
-    Document,
-    EarlyResults,
-    Member,
-    MemberStatus,
-    SubjectType,
-)
-from storage.names import country_names
-from storage.queries import SourcedFact
-from storage.search import search_documents
+from storage.models import Completion, EarlyResults, MemberStatus, SubjectType
+from storage.names import country_names, normalize
+from storage.queries import CommitmentRow, DocumentRef, MemberProfile, MemberRow, PlanRow, SourcedFact
+from storage.search import MARK_END, MARK_START, clean_terms, search
 
 MAX_EVIDENCE_CHARS = 320
 MAX_LISTED = 30
@@ -65,9 +57,11 @@ class Answer:
 class _Builder:
     """Collects lines, facts and sources while an answer is composed."""
 
-    def __init__(self, session: Session, question: Question) -> None:
+    def __init__(self, session: Session, question: Question,
+                 document_count: Callable[[Session], int] | None = None) -> None:
         self.session = session
         self.q = question
+        self.document_count = document_count
         self.lang = question.language
         self.lines: list[str] = []
         self.facts: list[SourcedFact] = []
@@ -89,7 +83,7 @@ class _Builder:
             label = f"{prefix} “{title}”".strip() if title else url
             self.sources[url] = Source(label, url)
 
-    def cite_document(self, document: Document) -> None:
+    def cite_document(self, document: DocumentRef) -> None:
         self.cite(document.url, document.title, document.kind)
 
     def answer(self) -> Answer:
@@ -116,15 +110,18 @@ def _clip(text: str, focus: str | None = None) -> str:
     return ("…" if start > 0 else "") + window + ("…" if start + MAX_EVIDENCE_CHARS < len(text) else "")
 
 
-def member_name(member: Member, language: str) -> str:
+def member_name(member: MemberRow, language: str) -> str:
     return (member.name_es or member.name_en) if language == "es" else member.name_en
 
 
 # -- dispatch ----------------------------------------------------------------------------------------
 
 
-def compose(session: Session, question: Question) -> Answer:
-    b = _Builder(session, question)
+def compose(session: Session, question: Question,
+            document_count: Callable[[Session], int] | None = None) -> Answer:
+    """The answer to ``question``; ``document_count`` gives the collection's size if the caller keeps it
+    (searches count the documents themselves otherwise)."""
+    b = _Builder(session, question, document_count)
     simple = {Intent.EMPTY: "empty", Intent.GREETING: "greeting", Intent.HELP: "help",
               Intent.UNKNOWN: "unknown"}
     if question.intent in simple:
@@ -145,11 +142,16 @@ def compose(session: Session, question: Question) -> Answer:
     return b.answer()
 
 
-def _the_member(b: _Builder) -> Member | None:
-    """The member asked about; says what is missing and returns None when there is none."""
+def _the_member(b: _Builder) -> MemberProfile | None:
+    """The member asked about (with its parent and plans); says what is missing and returns None when
+    there is none."""
     ids = b.q.member_ids
     if ids:
-        return queries.member(b.session, ids[-1] if len(ids) > 1 and _is_parent(b, ids) else ids[0])
+        profile = queries.member_profile(b.session, ids[0])
+        # With "Mexico ... Mexico City", prefer the more specific member (the local one).
+        if len(ids) > 1 and profile is not None and profile.member.kind == "country":
+            profile = queries.member_profile(b.session, ids[-1])
+        return profile
     if b.q.unknown_places:
         place = b.q.unknown_places[0]
         names = country_names(place)
@@ -159,21 +161,14 @@ def _the_member(b: _Builder) -> Member | None:
     return None
 
 
-def _is_parent(b: _Builder, ids: list[int]) -> bool:
-    """With "Mexico ... Mexico City", prefer the more specific member (the local one)."""
-    first = queries.member(b.session, ids[0])
-    return first is not None and first.kind == "country"
-
-
 # -- plans and commitments ---------------------------------------------------------------------------
 
 
-def _the_plan(b: _Builder, member: Member) -> ActionPlan | None:
-    assert member.id is not None
-    plan = queries.plan(b.session, member.id, b.q.plan_ordinal)
+def _the_plan(b: _Builder, profile: MemberProfile) -> PlanRow | None:
+    plan = profile.plan(b.q.plan_ordinal)
     if plan is None:
-        name = member_name(member, b.lang)
-        known = [ordinal(b.lang, p.ordinal) for p in queries.plans_of(b.session, member.id)]
+        name = member_name(profile.member, b.lang)
+        known = [ordinal(b.lang, p.ordinal) for p in profile.plans]
         if b.q.plan_ordinal is not None and known:
             b.say("no_plan_ordinal", member=name, ordinal=ordinal(b.lang, b.q.plan_ordinal),
                   known=join_list(b.lang, known))
@@ -182,14 +177,14 @@ def _the_plan(b: _Builder, member: Member) -> ActionPlan | None:
     return plan
 
 
-def _member_and_plan(b: _Builder) -> tuple[Member, ActionPlan] | None:
+def _member_and_plan(b: _Builder) -> tuple[MemberRow, PlanRow] | None:
     """The member and plan asked about; says what is missing and returns None when either is."""
-    member = _the_member(b)
-    plan = _the_plan(b, member) if member is not None else None
-    return (member, plan) if member is not None and plan is not None else None
+    profile = _the_member(b)
+    plan = _the_plan(b, profile) if profile is not None else None
+    return (profile.member, plan) if profile is not None and plan is not None else None
 
 
-def plan_label(b: _Builder, member: Member, plan: ActionPlan) -> str:
+def plan_label(b: _Builder, member: MemberRow, plan: PlanRow) -> str:
     period = ""
     if plan.start_year and plan.end_year:
         extension = say(b.lang, "extension", date=format_date(b.lang, plan.extended_to)) if plan.extended_to else ""
@@ -198,10 +193,22 @@ def plan_label(b: _Builder, member: Member, plan: ActionPlan) -> str:
                period=period)
 
 
-def _plan_facts(b: _Builder, plan: ActionPlan) -> None:
-    b.use(queries.facts_about(b.session, SubjectType.PLAN, plan.id))
-    for document in queries.plan_sources(b.session, plan.id):
-        b.cite_document(document)
+def _facts(b: _Builder, plan: PlanRow, commitments: Sequence[CommitmentRow] = ()
+           ) -> tuple[list[SourcedFact], dict[int, list[SourcedFact]]]:
+    """Every fact about the plan, and about each of ``commitments`` (by id), in one query."""
+    subjects = [(SubjectType.PLAN, plan.id)] + [(SubjectType.COMMITMENT, c.id) for c in commitments]
+    found = queries.facts_of(b.session, subjects)
+    by_commitment = {c.id: found.get((SubjectType.COMMITMENT, c.id), []) for c in commitments}
+    return found.get((SubjectType.PLAN, plan.id), []), by_commitment
+
+
+def _use_plan_facts(b: _Builder, facts: list[SourcedFact]) -> None:
+    """The plan's facts, then the documents they were read from (cited even when only the document's
+    own address, not the fact's source, is new)."""
+    b.use(facts)
+    for fact in facts:
+        if fact.document_url:
+            b.cite(fact.document_url, fact.source_title, fact.source_kind)
 
 
 def _tally_text(b: _Builder, counts: dict[str, int], order: list[str]) -> str:
@@ -217,40 +224,42 @@ def _commitment_status(b: _Builder) -> None:
     if found is None:
         return
     member, plan = found
-    assert plan.id is not None and b.q.commitment_number is not None
+    assert b.q.commitment_number is not None
     number = b.q.commitment_number
     label = plan_label(b, member, plan)
-    commitment = queries.commitment(b.session, plan.id, number)
     if plan.commitment_count is not None and number > plan.commitment_count:
         b.say("commitment_missing", plan_label=label, count=plan.commitment_count, number=number)
-        b.use(queries.facts_about(b.session, SubjectType.PLAN, plan.id, "commitment_count"), quote=True)
+        plan_facts, _ = _facts(b, plan)
+        b.use([f for f in plan_facts if f.predicate == "commitment_count"], quote=True)
         return
+    commitment = queries.commitment_row(b.session, plan.id, number)
+    plan_facts, by_commitment = _facts(b, plan, [commitment] if commitment is not None else [])
+    facts = by_commitment.get(commitment.id, []) if commitment is not None else []
     if commitment is None or not (commitment.state or commitment.completion or commitment.early_results):
-        _commitment_unstated(b, plan, label, number, commitment)
+        _commitment_unstated(b, plan, label, number, facts, plan_facts)
         return
-    _commitment_details(b, plan, label, commitment)
+    _commitment_details(b, label, commitment, facts, plan_facts)
 
 
-def _commitment_unstated(b: _Builder, plan: ActionPlan, label: str, number: int,
-                         commitment: Commitment | None) -> None:
-    assert plan.id is not None
+def _commitment_unstated(b: _Builder, plan: PlanRow, label: str, number: int, facts: list[SourcedFact],
+                         plan_facts: list[SourcedFact]) -> None:
     if plan.commitment_count is not None:
         b.say("commitment_unstated", plan_label=label, number=number, count=plan.commitment_count)
     else:
         b.say("commitment_unstated_nocount", plan_label=label, number=number)
-    tallies = queries.tallies(b.session, plan.id)
+    tallies = queries.tally_counts(b.session, plan.id)
     parts = []
     if "completion" in tallies:
         parts.append(say(b.lang, "by_completion", items=_tally_text(b, tallies["completion"], COMPLETION_ORDER)))
     if "early_results" in tallies:
         parts.append(say(b.lang, "by_results", items=_tally_text(b, tallies["early_results"], RESULTS_ORDER)))
     b.lines += parts
-    if commitment is not None:
-        b.use(queries.facts_about(b.session, SubjectType.COMMITMENT, commitment.id), quote=True)
-    _plan_facts(b, plan)
+    b.use(facts, quote=True)
+    _use_plan_facts(b, plan_facts)
 
 
-def _commitment_details(b: _Builder, plan: ActionPlan, label: str, commitment: Commitment) -> None:
+def _commitment_details(b: _Builder, label: str, commitment: CommitmentRow, facts: list[SourcedFact],
+                        plan_facts: list[SourcedFact]) -> None:
     title = f" ({commitment.title})" if commitment.title else ""
     state = level(b.lang, commitment.state) if commitment.state else say(b.lang, "state_unstated")
     b.say("commitment_head", plan_label=label, number=commitment.number, title=title, state=state)
@@ -268,12 +277,17 @@ def _commitment_details(b: _Builder, plan: ActionPlan, label: str, commitment: C
         b.say("completion", level=level(b.lang, commitment.completion))
     else:
         b.say("completion_unstated")
-    facts = queries.facts_about(b.session, SubjectType.COMMITMENT, commitment.id)
     quoted = {f.evidence: f for f in facts if f.predicate in {"mentioned", "state", "decision_record"}}
     focus = f"{commitment.number} ({commitment.title})" if commitment.title else None
     b.use(list(quoted.values())[:3], quote=True, focus=focus)
     b.use([f for f in facts if f.evidence not in quoted])
-    _plan_facts(b, plan)
+    _use_plan_facts(b, plan_facts)
+
+
+def _completed_named(plan_facts: list[SourcedFact]) -> list[str]:
+    """Titles of commitments the plan's sources name as complete (commitments without a number)."""
+    return [f.value["title"] for f in plan_facts
+            if f.predicate == "named_commitment" and f.value.get("completion") == "complete"]
 
 
 def _plan_summary(b: _Builder) -> None:
@@ -281,13 +295,12 @@ def _plan_summary(b: _Builder) -> None:
     if found is None:
         return
     member, plan = found
-    assert plan.id is not None
     label = plan_label(b, member, plan)
     if plan.commitment_count is not None:
         b.say("plan_head", plan_label=label, count=plan.commitment_count)
     else:
         b.say("plan_head_nocount", plan_label=label)
-    tallies = queries.tallies(b.session, plan.id)
+    tallies = queries.tally_counts(b.session, plan.id)
     if "completion" in tallies:
         b.say("by_completion", items=_tally_text(b, tallies["completion"], COMPLETION_ORDER))
     else:
@@ -296,19 +309,18 @@ def _plan_summary(b: _Builder) -> None:
         b.say("by_results", items=_tally_text(b, tallies["early_results"], RESULTS_ORDER))
     else:
         b.say("results_none")
-    commitments = queries.commitments(b.session, plan.id)
+    commitments = queries.commitment_rows(b.session, plan.id)
     inactive = [_commitment_name(c) for c in commitments if c.state == "inactive"]
     if inactive:
         b.say("inactive_list", items=join_list(b.lang, inactive))
-    named = [f.value["title"] for f in queries.facts_about(b.session, SubjectType.PLAN, plan.id,
-                                                            "named_commitment")
-             if f.value.get("completion") == "complete"]
+    plan_facts, _ = _facts(b, plan)
+    named = _completed_named(plan_facts)
     if named:
         b.say("named_complete", items="; ".join(named))
-    _plan_facts(b, plan)
+    _use_plan_facts(b, plan_facts)
 
 
-def _commitment_name(c: Commitment) -> str:
+def _commitment_name(c: CommitmentRow) -> str:
     return f"{c.number} ({c.title})" if c.title else str(c.number)
 
 
@@ -317,14 +329,14 @@ def _commitments_by_state(b: _Builder) -> None:
     if found is None:
         return
     member, plan = found
-    assert plan.id is not None and b.q.state is not None
+    assert b.q.state is not None
     state = b.q.state
-    commitments = queries.commitments(b.session, plan.id)
+    commitments = queries.commitment_rows(b.session, plan.id)
+    matching = [c for c in commitments if c.state == state or c.completion == state]
+    plan_facts, by_commitment = _facts(b, plan, matching)
     if state == "complete":
         items = [_commitment_name(c) for c in commitments if c.completion == "complete"]
-        items += [f.value["title"] for f in queries.facts_about(b.session, SubjectType.PLAN, plan.id,
-                                                                 "named_commitment")
-                  if f.value.get("completion") == "complete"]
+        items += _completed_named(plan_facts)
     else:
         items = [_commitment_name(c) for c in commitments if c.state == state]
     label_key = f"label_state_{state}"
@@ -333,28 +345,27 @@ def _commitments_by_state(b: _Builder) -> None:
         b.say("by_state_head", label=say(b.lang, label_key), plan_label=label, items=join_list(b.lang, items))
     else:
         b.say("by_state_none", label=say(b.lang, label_key).lower(), plan_label=label)
-    for c in commitments:
-        if c.state == state or c.completion == state:
-            b.use(queries.facts_about(b.session, SubjectType.COMMITMENT, c.id, "state"))
-    _plan_facts(b, plan)
+    for c in matching:
+        b.use([f for f in by_commitment[c.id] if f.predicate == "state"])
+    _use_plan_facts(b, plan_facts)
 
 
 # -- members -----------------------------------------------------------------------------------------
 
 
 def _member_status(b: _Builder) -> None:
-    member = _the_member(b)
-    if member is None:
+    profile = _the_member(b)
+    if profile is None:
         return
-    assert member.id is not None
+    member = profile.member
     name = member_name(member, b.lang)
-    facts = queries.facts_about(b.session, SubjectType.MEMBER, member.id)
+    facts = queries.facts_of(b.session, [(SubjectType.MEMBER, member.id)]).get((SubjectType.MEMBER, member.id), [])
     seen = format_date(b.lang, member.status_seen_at.date()) if member.status_seen_at else "?"
     key = {MemberStatus.WITHDRAWN: "member_withdrawn", MemberStatus.ACTIVE: "member_active",
            MemberStatus.INACTIVE: "member_inactive"}.get(MemberStatus(member.status), "member_unknown")
     b.say(key, name=name, seen=seen)
-    b.lines.append(_member_line(b, member))
-    history = queries.status_history(b.session, member.id)
+    b.lines.append(_member_line(b, member, profile.parent))
+    history = queries.status_changes(b.session, member.id)
     if len(history) > 1:
         items = [f"{level(b.lang, h.status)} ({format_date(b.lang, h.seen_at.date())})" for h in history]
         b.say("history", items=" → ".join(items))
@@ -362,16 +373,13 @@ def _member_status(b: _Builder) -> None:
     b.use(status_facts[:1], quote=True)
     b.use([f for f in facts if f not in status_facts[:1]])
     if not facts:
-        for document in queries.latest_reports(b.session, member.id, limit=1):
+        for document in queries.latest_report_refs(b.session, member.id, limit=1):
             b.cite_document(document)
 
 
-def _member_line(b: _Builder, member: Member, country: Member | None = None) -> str:
+def _member_line(b: _Builder, member: MemberRow, country: MemberRow | None) -> str:
     kind = say(b.lang, f"kind_{member.kind}")
-    parent = ""
-    if member.parent_id:
-        country = country or queries.member(b.session, member.parent_id)
-        parent = say(b.lang, "in_country", country=member_name(country, b.lang)) if country else ""
+    parent = say(b.lang, "in_country", country=member_name(country, b.lang)) if member.parent_id and country else ""
     joined = say(b.lang, "joined", year=member.joined_year) if member.joined_year else ""
     return say(b.lang, "member_line", name=member_name(member, b.lang), kind=kind, parent=parent, joined=joined,
                status=level(b.lang, member.status))
@@ -380,10 +388,10 @@ def _member_line(b: _Builder, member: Member, country: Member | None = None) -> 
 def _members_by_status(b: _Builder) -> None:
     status = b.q.state if b.q.state in {"withdrawn", "inactive", "active"} else None
     if status is None:
-        members = queries.all_members(b.session)
+        members = queries.all_member_rows(b.session)
         b.say("members_all_head", count=len(members))
     else:
-        members = queries.members_with_status(b.session, status)
+        members = queries.member_rows_with_status(b.session, status)
         label = say(b.lang, f"label_{status}")
         if not members:
             b.say("members_status_none", label=label)
@@ -393,11 +401,11 @@ def _members_by_status(b: _Builder) -> None:
 
 
 def _members_in(b: _Builder) -> None:
-    country = _the_member(b)
-    if country is None:
+    profile = _the_member(b)
+    if profile is None:
         return
-    assert country.id is not None
-    members = queries.members_in(b.session, country.id)
+    country = profile.member
+    members = queries.member_rows_in(b.session, country.id)
     if not members:
         _member_status(b)
         return
@@ -405,19 +413,18 @@ def _members_in(b: _Builder) -> None:
     _list_members(b, members)
 
 
-def _list_members(b: _Builder, members: list[Member]) -> None:
+def _list_members(b: _Builder, members: queries.MemberListing) -> None:
     shown = members[:MAX_LISTED]
-    parents = queries.members_by_id(b.session, {m.parent_id for m in shown if m.parent_id})
-    facts = queries.facts_about_many(b.session, SubjectType.MEMBER, [m.id for m in shown if m.id], "status")
-    for member in shown:
-        b.lines.append("• " + _member_line(b, member, parents.get(member.parent_id or 0)))
-        b.use(facts.get(member.id or 0, [])[:1])
+    facts = queries.facts_of(b.session, [(SubjectType.MEMBER, m.id) for m, _ in shown], "status")
+    for member, parent in shown:
+        b.lines.append("• " + _member_line(b, member, parent))
+        b.use(facts.get((SubjectType.MEMBER, member.id), [])[:1])
     if len(members) > MAX_LISTED:
         b.say("more", count=len(members) - MAX_LISTED)
 
 
 def _totals(b: _Builder) -> None:
-    facts = queries.facts_about(b.session, SubjectType.OGP, None, "totals")
+    facts = queries.facts_without_subject(b.session, SubjectType.OGP, "totals")
     if not facts:
         b.say("totals_none")
         return
@@ -431,12 +438,12 @@ def _totals(b: _Builder) -> None:
 
 
 def _latest_reports(b: _Builder) -> None:
-    member = _the_member(b)
-    if member is None:
+    profile = _the_member(b)
+    if profile is None:
         return
-    assert member.id is not None
+    member = profile.member
     name = member_name(member, b.lang)
-    reports = queries.latest_reports(b.session, member.id)
+    reports = queries.latest_report_refs(b.session, member.id)
     if not reports:
         b.say("reports_none", member=name)
         return
@@ -446,36 +453,60 @@ def _latest_reports(b: _Builder) -> None:
         b.cite_document(report)
 
 
-def _sentences_with(text: str, stems: list[str], limit: int = 2) -> list[str]:
-    """The first sentences of ``text`` holding every stem; reads only as far as it needs to."""
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}")
+
+
+def _quotes(excerpt: str, words: list[str], limit: int = 2) -> list[str]:
+    """The sentences of a search excerpt that hold every search word, first ones first.
+
+    ``words`` are the cleaned search terms; a sentence holds one when a marked (matching) word starts
+    with it, accents and case aside. A sentence the excerpt's window cuts gets "…" on that side: at the
+    start when it does not begin with a capital (the window started inside it), at the end when it
+    has no closing punctuation; such a piece is quoted only as the first quote.
+    """
+    if MARK_START not in excerpt:
+        return []
+    stems = [normalize(word) for word in words]
+    body = excerpt.strip().removeprefix("…").removesuffix("…").strip()
+    pieces = _SENTENCE_BREAK.split(body)
     found: list[str] = []
-    others = [re.compile(rf"\b{re.escape(stem)}", re.I) for stem in stems[1:]]
-    for match in re.finditer(rf"\b{re.escape(stems[0])}", text, re.I):
-        start = max(text.rfind(". ", 0, match.start()) + 2, text.rfind("\n", 0, match.start()) + 1, 0)
-        ends = [i for i in (text.find(". ", match.end()), text.find("\n", match.end())) if i >= 0]
-        end = min(ends) + 1 if ends else len(text)
-        sentence = text[start:end].strip()
-        if sentence not in found and all(o.search(sentence) for o in others):
-            found.append(sentence)
-            if len(found) == limit:
-                break
+    for i, piece in enumerate(pieces):
+        marked = [normalize(word) for word in _MARKED.findall(piece)]
+        if not marked or not all(any(m.startswith(stem) for m in marked) for stem in stems):
+            continue
+        focus = _MARKED.search(piece)
+        sentence = piece.replace(MARK_START, "").replace(MARK_END, "").strip()
+        cut = False
+        if i == 0 and not sentence[:1].isupper() and not sentence[:1].isdigit():
+            sentence, cut = "…" + sentence, True
+        if i == len(pieces) - 1 and not sentence.endswith((".", "!", "?")):
+            sentence, cut = sentence + "…", True
+        if cut and found:
+            continue  # a second quote only if it is a whole sentence
+        found.append(_clip(sentence, focus.group(1) if focus else None))
+        if len(found) == limit:
+            break
     return found
 
 
 def _search(b: _Builder) -> None:
     terms = list(b.q.search_terms)[:6]
     member_id = b.q.member_ids[0] if b.q.member_ids else None
-    hits = search_documents(b.session, terms, member_id=member_id, limit=3)
+    documents = b.document_count(b.session) if b.document_count else None
+    result = search(b.session, terms, member_id=member_id, limit=3, excerpts=True, documents=documents)
     shown = " ".join(terms)
-    if not hits:
+    if not result.hits:
         b.say("search_none", terms=shown)
         return
-    b.say("search_head", terms=shown)
-    stems = [t.rstrip("s") for t in terms]
-    for hit in hits:
-        document = queries.document(b.session, hit.document_id)
-        if document is None:
-            continue
-        for sentence in _sentences_with(document.text, stems):
-            b.lines.append(f"• “{_clip(sentence, stems[0])}”")
-        b.cite_document(document)
+    if result.too_general:
+        b.say("search_general", terms=shown, documents=result.documents)
+    else:
+        b.say("search_head", terms=shown)
+    words = clean_terms(terms)
+    for hit in result.hits:
+        for quote in _quotes(hit.excerpt, words):
+            b.lines.append(f"• “{quote}”")
+        b.cite(hit.url, hit.title, hit.kind)
+    if result.too_general:
+        b.say("search_narrow")

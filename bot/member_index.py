@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 from bot.vocabulary import is_keyword
 from storage.models import MemberAlias
@@ -21,6 +21,11 @@ from storage.names import all_country_names
 MAX_NAME_WORDS = 6
 RECHECK_SECONDS = 2.0
 """How stale the index may be: a member added by the watcher is known to chat within this time."""
+
+_ALIASES = MemberAlias.__table__  # type: ignore[attr-defined]
+_VERSION = select(func.count(_ALIASES.c.id), func.max(_ALIASES.c.id))
+_ALL_ALIASES = select(_ALIASES.c.normalized, _ALIASES.c.member_id)
+"""Core statements, built once: the index needs plain values, not ORM entities."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,12 @@ class MemberIndex:
         if now - self._checked_at < RECHECK_SECONDS:
             return
         self._checked_at = now
-        version = session.exec(select(func.count(MemberAlias.id), func.max(MemberAlias.id))).one()
-        version = (int(version[0]), version[1])
+        connection = session.connection()
+        count, last = connection.execute(_VERSION).one()
+        version = (int(count), last)
         if version == self._version:
             return
-        self._aliases = dict(session.exec(select(MemberAlias.normalized, MemberAlias.member_id)).all())
+        self._aliases = {normalized: member_id for normalized, member_id in connection.execute(_ALL_ALIASES)}
         self._by_length = {}
         for alias in self._aliases:
             self._by_length.setdefault(len(alias), []).append(alias)

@@ -70,6 +70,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reports_none": "I have no IRM reports on {member} yet.",
         "search_head": "What my documents say about “{terms}”:",
         "search_none": "I found nothing about “{terms}” in my documents.",
+        "search_general": "More than half of my {documents} documents mention “{terms}”: too many to pick the "
+                          "best matches. The most recent ones:",
+        "search_narrow": "Add a more specific word (a topic or a member's name) to narrow the search.",
         "totals": "OGP has {countries} member countries and {locals} local members, as stated by the "
                   "source below (seen {seen}).",
         "totals_none": "My sources do not state OGP's current size.",
@@ -153,6 +156,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "reports_none": "Todavía no tengo informes del IRM sobre {member}.",
         "search_head": "Lo que dicen mis documentos sobre “{terms}”:",
         "search_none": "No encontré nada sobre “{terms}” en mis documentos.",
+        "search_general": "Más de la mitad de mis {documents} documentos mencionan “{terms}”: demasiados para "
+                          "elegir los mejores. Los más recientes:",
+        "search_narrow": "Añade una palabra más específica (un tema o el nombre de un miembro) para afinar la "
+                         "búsqueda.",
         "totals": "OGP tiene {countries} países miembros y {locals} miembros locales, según la fuente "
                   "indicada (vista el {seen}).",
         "totals_none": "Mis fuentes no indican el tamaño actual de OGP.",

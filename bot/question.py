@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.member_index import MemberIndex, NameMatch
 from bot.vocabulary import ENGLISH_MARKERS, SPANISH_MARKERS, concepts_in, is_keyword, matches
@@ -123,6 +124,7 @@ def _state(concepts: set[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _is_commitment_word(token: str) -> bool:
     return any(matches(token, word) for word in ("commitment", "commitments", "compromiso", "compromisos"))
 

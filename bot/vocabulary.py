@@ -7,6 +7,8 @@ one edit for short words, two for long ones.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rapidfuzz.distance import OSA
 
 # concept -> words that signal it
@@ -82,17 +84,47 @@ def matches(token: str, word: str) -> bool:
     return OSA.distance(token, word, score_cutoff=allowed) <= allowed
 
 
+_WORD_CONCEPTS: dict[str, frozenset[str]] = {
+    word: frozenset(concept for concept, words in CONCEPTS.items() if word in words)
+    for word in frozenset().union(*CONCEPTS.values())
+}
+"""Each concept word -> the concepts it signals (a few words, like "how", signal two)."""
+
+_WORDS_BY_LENGTH: dict[int, tuple[str, ...]] = {}
+for _word in sorted(_WORD_CONCEPTS):
+    _WORDS_BY_LENGTH[len(_word)] = (*_WORDS_BY_LENGTH.get(len(_word), ()), _word)
+
+KEYWORDS = STOP_WORDS | frozenset(_WORD_CONCEPTS)
+
+TOKEN_CACHE_SIZE = 8192
+"""Distinct tokens whose concepts are remembered; chat vocabulary repeats, typos are few."""
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def token_concepts(token: str) -> frozenset[str]:
+    """The concepts one token signals, typo-tolerant for tokens of four letters or more.
+
+    Cached per token: the answer depends on the token alone (the word lists are constants).
+    """
+    if len(token) <= 3:
+        return _WORD_CONCEPTS.get(token, frozenset())
+    found: set[str] = set()
+    # A word can only match a token within two letters of its length (the largest tolerance).
+    for length in range(len(token) - 2, len(token) + 3):
+        for word in _WORDS_BY_LENGTH.get(length, ()):
+            if matches(token, word):
+                found |= _WORD_CONCEPTS[word]
+    return frozenset(found)
+
+
 def concepts_in(tokens: list[str]) -> set[str]:
     """Every concept some token signals, typo-tolerant for words of four letters or more."""
     found: set[str] = set()
-    for concept, words in CONCEPTS.items():
-        for token in tokens:
-            if token in words or (len(token) > 3 and any(matches(token, word) for word in words)):
-                found.add(concept)
-                break
+    for token in tokens:
+        found |= token_concepts(token)
     return found
 
 
 def is_keyword(token: str) -> bool:
     """True for words that belong to the question's frame rather than to a member's name."""
-    return token in STOP_WORDS or any(token in words for words in CONCEPTS.values())
+    return token in KEYWORDS

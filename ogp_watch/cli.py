@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     events_cmd.add_argument("--kind", action="append", default=[], choices=[k.value for k in EventKind])
     events_cmd.add_argument("--limit", type=int, default=None, help="only the newest N")
     events_cmd.add_argument("--json", action="store_true")
+
+    deliver = sub.add_parser("deliver", help="send pending alerts until stopped")
+    deliver.add_argument("--concurrency", type=int, default=None,
+                         help="sends in flight at once, and so the most alerts a crash can repeat (default 8)")
+    deliver.add_argument("--claim-ttl", type=float, default=None, metavar="SECONDS",
+                         help="after a crash, how long a claimed alert waits before it is sent again (default 60)")
     return parser
 
 
@@ -321,6 +327,57 @@ def cmd_run(engine: Engine, settings: Settings, args: argparse.Namespace) -> int
     return run(engine, settings, chat=not args.no_chat and sys.stdin.isatty())
 
 
+def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    """Send pending alerts until SIGTERM or Ctrl-C; several of these may share one PostgreSQL database."""
+    import signal
+
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.tg.sender import TelegramSender, build_bot
+    from jobs.deliver import CLAIM_TTL_S, DEFAULT_CONCURRENCY, Dispatcher, outbox_counts
+    from jobs.rate_limit import DeliveryLimits
+
+    if settings.telegram_token is None:
+        raise UserError("deliver sends with the bot's token: set OGP_WATCH_TELEGRAM_TOKEN")
+    token = settings.telegram_token.get_secret_value()
+    concurrency = args.concurrency if args.concurrency is not None else DEFAULT_CONCURRENCY
+    claim_ttl = args.claim_ttl if args.claim_ttl is not None else CLAIM_TTL_S
+    if concurrency < 1 or claim_ttl <= 0:
+        raise UserError("--concurrency must be at least 1 and --claim-ttl more than 0")
+    bad_token = UserError("Telegram refused the bot token (OGP_WATCH_TELEGRAM_TOKEN)")
+
+    async def deliver() -> int:
+        bot = build_bot(token, settings.telegram_api_url, connections=concurrency)
+        try:
+            await bot.initialize()
+        except InvalidToken:
+            raise bad_token from None
+        except NetworkError as error:
+            raise UserError(f"cannot reach the Bot API at {settings.telegram_api_url}: {error}") from None
+        try:
+            dispatcher = Dispatcher(engine, TelegramSender(bot), DeliveryLimits.from_settings(settings),
+                                    concurrency=concurrency, claim_ttl=claim_ttl, admin_chat_ids=settings.admin_ids)
+            stop = asyncio.Event()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+            with Session(engine) as session:
+                counts = outbox_counts(session)
+            print(f"Delivering alerts as @{bot.username}, {concurrency} at a time; stop with Ctrl-C or SIGTERM.",
+                  "Outbox: " + ", ".join(f"{count:,} {status}" for status, count in counts.items()) + ".",
+                  sep="\n", flush=True)
+            total = await dispatcher.run(
+                stop, on_pass=lambda stats: print(f"{utcnow():%Y-%m-%d %H:%M:%S} {stats.summary()}", flush=True)
+            )
+        except InvalidToken:
+            raise bad_token from None
+        finally:
+            await bot.shutdown()
+        print(f"Stopped: {total.summary()}.", flush=True)
+        return 0
+
+    return asyncio.run(deliver())
+
+
 def cmd_demo(engine: Engine | None, settings: Settings, args: argparse.Namespace) -> int:
     from ogp_watch.demo import run_demo
 
@@ -338,6 +395,7 @@ COMMANDS = {
     "members": cmd_members,
     "commitments": cmd_commitments,
     "facts": cmd_facts,
+    "deliver": cmd_deliver,
 }
 
 if __name__ == "__main__":

@@ -3,14 +3,24 @@
 The index itself is created by the migrations (FTS5 on SQLite, a GIN-indexed generated tsvector column
 on PostgreSQL); this module only builds queries that use it. User words never reach the query syntax unsanitised:
 each term is reduced to letters and digits and passed as a bound parameter.
+
+Two things keep a search cheap whatever is asked:
+
+* Hits carry an *excerpt*, a window of a few dozen words around the matches with every matching word
+  between ``MARK_START`` and ``MARK_END`` (FTS5 ``snippet()``, PostgreSQL ``ts_headline``), computed
+  for the returned hits only. Quoting a hit never needs its whole text in Python.
+* A search whose terms are in most documents ("transparency", "data") is *too general*: ranking every
+  match costs tens of milliseconds and ranks nearly the whole collection. A bounded count finds this
+  out first, and such a search returns the most recently added matching documents instead, flagged so
+  the answer can say so.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 from sqlmodel import Session
@@ -21,16 +31,62 @@ MAX_TERMS = 12
 MAX_TERM_LENGTH = 64
 """PostgreSQL rejects very long words in a tsquery; nothing real is this long anyway."""
 
+GENERAL_SHARE = 0.5
+"""A search matching more than this share of all documents is too general to rank."""
+
+MIN_GENERAL_MATCHES = 1000
+"""...and only when it matches at least this many: ranking a few hundred documents is cheap, and in a
+small collection a word in most documents may still be the one the user wants."""
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+"""Around each matching word in an excerpt: control characters, which page text (HTML, PDF) does not carry."""
+
+EXCERPT_WORDS = 64
+"""Length of an excerpt (FTS5's maximum): the sentence holding the match, or ~50 words of it, which is as
+much as answers quote."""
+
+_SQLITE_SNIPPET = f"snippet(document_fts, 1, char(2), char(3), '…', {EXCERPT_WORDS})"
+_POSTGRES_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={EXCERPT_WORDS}, MinWords={EXCERPT_WORDS // 2}, "
+    "ShortWord=0, MaxFragments=1"
+)
+"""One fragment (which, unlike the default headline, starts some words before the first match)."""
+
+SENTENCE_REACH = 300
+"""PostgreSQL: how far (characters) a headline fragment is widened to reach its sentences' ends."""
+
 
 @dataclass(frozen=True)
 class DocumentHit:
-    """One matching document; ``score`` is higher for better matches, comparable within one search."""
+    """One matching document; ``score`` is higher for better matches, comparable within one search.
+
+    ``excerpt`` (only when asked for) is a window of the document's text around its best matches, with
+    matching words between ``MARK_START`` and ``MARK_END``. On SQLite "…" marks where the window cuts
+    the text (it starts at a sentence start where it can); on PostgreSQL the window is widened to whole
+    sentences instead, and cuts are not marked. Without a marked word when only the title matched.
+    """
 
     document_id: int
     url: str
     title: str
     kind: str
     score: float
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits of one search and whether it was too general to rank (see the module docstring).
+
+    When ``too_general``, ``hits`` are the most recently added matching documents, not the best ones,
+    and ``documents`` is the number of documents in the collection (more than ``GENERAL_SHARE`` of
+    which match).
+    """
+
+    hits: list[DocumentHit] = field(default_factory=list)
+    too_general: bool = False
+    documents: int = 0
 
 
 def clean_terms(terms: Sequence[str]) -> list[str]:
@@ -52,66 +108,277 @@ def search_documents(
 ) -> list[DocumentHit]:
     """Documents containing every term (each as a prefix, so "trust" finds "trusts"), best first.
 
-    Restricted to one member's documents when ``member_id`` is given.
+    Restricted to one member's documents when ``member_id`` is given. Always ranks every match; chat
+    answers use ``search``, which does not for too general terms.
+    """
+    return search(session, terms, member_id, limit, check_general=False).hits
+
+
+def search(
+    session: Session,
+    terms: Sequence[str],
+    member_id: int | None = None,
+    limit: int = 5,
+    *,
+    excerpts: bool = False,
+    check_general: bool = True,
+    documents: int | None = None,
+) -> SearchResult:
+    """Like ``search_documents``, with excerpts if asked, and too general searches answered cheaply.
+
+    Whether a search is too general is judged on the whole collection (every term together, the
+    member filter left out): a word in most documents says as little within one member's documents.
+    ``documents`` is the size of the collection if the caller keeps it (the chat engine re-counts it
+    every few seconds); otherwise it is counted here, one more statement.
     """
     words = clean_terms(terms)
     if not words or limit <= 0:
-        return []
+        return SearchResult()
     dialect = session.get_bind().dialect.name
-    sql, params = build_query(dialect, words, member_id, limit)
     connection = session.connection()
-    if dialect == "postgresql":
-        with _index_scan_only(connection):
+    if check_general and documents is None:
+        documents = count_documents(session)
+    threshold = general_threshold(documents) if documents is not None else 0
+    too_general = False
+    with _index_scan_only(connection) if dialect == "postgresql" else nullcontext():
+        if check_general and dialect == "postgresql":
+            sql, params = build_checked_query(words, member_id, limit, threshold, excerpts)
             rows = connection.execute(text(sql), params).all()
-    else:
-        rows = connection.execute(text(sql), params).all()
-    return [DocumentHit(document_id=row[0], url=row[1], title=row[2], kind=row[3], score=float(row[4])) for row in rows]
+            too_general = bool(rows) and bool(rows[0][6])
+        else:
+            exact = False
+            if check_general:
+                sql, params = build_general_check(dialect, words, threshold)
+                exact_matches, matches = connection.execute(text(sql), params).one()
+                exact = exact_matches is not None and exact_matches >= threshold
+                too_general = exact or matches >= threshold
+            sql, params = build_query(dialect, words, member_id, limit, newest=too_general, excerpts=excerpts,
+                                      exact=exact)
+            rows = connection.execute(text(sql), params).all()
+    hits = [
+        DocumentHit(row[0], row[1], row[2], row[3], float(row[4]), (row[5] or "") if excerpts else "")
+        for row in rows
+    ]
+    return SearchResult(hits, too_general, documents or 0)
+
+
+def count_documents(session: Session) -> int:
+    """Documents in the collection (an index-only count: about a millisecond at 20,000 on PostgreSQL)."""
+    return int(session.connection().execute(text("SELECT count(*) FROM document")).scalar_one())
+
+
+def general_threshold(documents: int) -> int:
+    """The fewest matches that make a search too general in a collection of ``documents``."""
+    return max(MIN_GENERAL_MATCHES, int(documents * GENERAL_SHARE) + 1)
 
 
 @contextmanager
 def _index_scan_only(connection: Connection) -> Iterator[None]:
-    """Keep PostgreSQL on the GIN index for one statement.
+    """Keep PostgreSQL on the GIN index for the statements inside.
 
     The planner does not count the cost of de-TOASTing every stored tsvector and picks a sequential
     scan for prefix queries, which measured 10-50x slower at 20,000 documents. The setting is
-    transaction-local and put back afterwards; if the query fails, the rollback discards it anyway.
+    transaction-local and put back afterwards; if a query fails, the rollback discards it anyway.
+    The previous value is read and the new one set in one statement (one round trip, not two).
     """
-    previous = connection.execute(text("SELECT current_setting('enable_seqscan')")).scalar_one()
-    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+    previous = connection.execute(
+        text("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+    ).one()[0]
     yield
     connection.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
 
 
-def build_query(dialect: str, words: Sequence[str], member_id: int | None, limit: int) -> tuple[str, dict[str, object]]:
-    """The SQL and bound parameters for already-cleaned ``words``; separate so tests can EXPLAIN it."""
-    params: dict[str, object] = {"limit": limit}
+def _match_params(dialect: str, words: Sequence[str], exact: bool = False) -> dict[str, object]:
+    """The bound match expression: every word as a prefix, or with ``exact`` (SQLite) as a whole word."""
+    if dialect == "sqlite":
+        # Quoted, each word is a plain token even if it spells AND/OR/NOT/NEAR; * makes it a prefix.
+        return {"match": " ".join(f'"{word}"' + ("" if exact else "*") for word in words)}
+    if dialect == "postgresql":
+        return {"query": " & ".join(f"{word}:*" for word in words)}
+    raise NotImplementedError(f"document search is not available on {dialect}")
+
+
+def build_general_check(dialect: str, words: Sequence[str], threshold: int) -> tuple[str, dict[str, object]]:
+    """SQLite: SQL returning (matches of the words as whole words, matches as prefixes), each counted
+    only up to ``threshold`` (see ``general_threshold``). PostgreSQL checks within the search statement
+    (``build_checked_query``).
+
+    Stopping at the threshold makes a word in every document cost no more to check than one in half
+    of them, and a rare word next to nothing. The whole words are counted first: they are a lower bound
+    (a document with "data" matches "data*") that needs none of FTS5's costly expansion of a common
+    prefix into every word it starts (data, database, datasets...); the prefix count is only made when
+    the whole words do not already decide, and is NULL otherwise.
+    """
+    if dialect != "sqlite":
+        raise NotImplementedError(f"a separate too-general check is for SQLite, not {dialect}")
+    params = _match_params(dialect, words) | {"threshold": threshold}
+    params["exact"] = _match_params(dialect, words, exact=True)["match"]
+    fts = "SELECT 1 FROM document_fts WHERE document_fts MATCH"
+    sql = f"""
+        WITH exact AS MATERIALIZED (SELECT count(*) AS n FROM ({fts} :exact LIMIT :threshold))
+        SELECT (SELECT n FROM exact),
+               CASE WHEN (SELECT n FROM exact) >= :threshold THEN NULL
+                    ELSE (SELECT count(*) FROM ({fts} :match LIMIT :threshold))
+               END
+    """
+    return sql, params
+
+
+def build_query(
+    dialect: str,
+    words: Sequence[str],
+    member_id: int | None,
+    limit: int,
+    *,
+    newest: bool = False,
+    excerpts: bool = False,
+    exact: bool = False,
+) -> tuple[str, dict[str, object]]:
+    """The SQL and bound parameters for already-cleaned ``words``; separate so tests can EXPLAIN it.
+
+    Best matches first, or with ``newest`` the most recently added matches (highest id) first, which
+    needs no ranking of the other matches. ``exact`` (SQLite) matches whole words instead of prefixes.
+    Columns: id, url, title, kind, score[, excerpt].
+    """
+    params = _match_params(dialect, words, exact) | {"limit": limit}
     member_clause = ""
     if member_id is not None:
         member_clause = "AND d.member_id = :member_id"
         params["member_id"] = member_id
     if dialect == "sqlite":
-        # Quoted, each word is a plain token even if it spells AND/OR/NOT/NEAR; * makes it a prefix.
-        params["match"] = " ".join(f'"{word}"*' for word in words)
-        # rank (bm25, computed once per row) is lower for better matches; negated so higher is better.
+        excerpt = f", {_SQLITE_SNIPPET}" if excerpts else ""
+        if member_id is not None and not newest:
+            # One member's matches are few: rank only those (bm25 after the member filter, sorted by
+            # SQLite), then take excerpts of the hits alone, each found again by rowid.
+            inner = f"""
+                SELECT d.id AS id, d.url AS url, d.title AS title, d.kind AS kind,
+                       -bm25(document_fts) AS score
+                FROM document_fts
+                JOIN document AS d ON d.id = document_fts.rowid
+                WHERE document_fts MATCH :match {member_clause}
+                ORDER BY score DESC, d.id
+                LIMIT :limit
+            """
+            if not excerpts:
+                return inner, params
+            sql = f"""
+                SELECT top.id, top.url, top.title, top.kind, top.score{excerpt}
+                FROM ({inner}) AS top
+                JOIN document_fts ON document_fts.rowid = top.id
+                WHERE document_fts MATCH :match
+                ORDER BY top.score DESC, top.id
+            """
+            return sql, params
+        # ORDER BY rank alone (no tie-breaker) lets FTS5 sort by itself; the join and snippet() then
+        # run for the rows returned only. rank is bm25, lower for better matches.
+        order = "document_fts.rowid DESC" if newest else "document_fts.rank"
         sql = f"""
-            SELECT d.id, d.url, d.title, d.kind, -document_fts.rank AS score
+            SELECT d.id, d.url, d.title, d.kind, -document_fts.rank AS score{excerpt}
             FROM document_fts
             JOIN document AS d ON d.id = document_fts.rowid
             WHERE document_fts MATCH :match {member_clause}
-            ORDER BY document_fts.rank, d.id
+            ORDER BY {order}
             LIMIT :limit
         """
         return sql, params
-    if dialect == "postgresql":
-        params["query"] = " & ".join(f"{word}:*" for word in words)
-        # search_vector: generated from title and text, GIN-indexed (migration 0001).
-        sql = f"""
-            SELECT d.id, d.url, d.title, d.kind,
-                   ts_rank(d.search_vector, to_tsquery('simple', :query)) AS score
+    # search_vector: generated from title and text, GIN-indexed (migration 0001).
+    order = "d.id DESC" if newest else "score DESC, d.id"
+    top = f"""
+        SELECT d.id, ts_rank(d.search_vector, to_tsquery('simple', :query)) AS score
+        FROM document AS d
+        WHERE d.search_vector @@ to_tsquery('simple', :query) {member_clause}
+        ORDER BY {order}
+        LIMIT :limit
+    """
+    outer_order = "top.id DESC" if newest else "top.score DESC, top.id"
+    return _postgres_hits(f"({top})", outer_order, excerpts, params), params
+
+
+def build_checked_query(words: Sequence[str], member_id: int | None, limit: int, threshold: int,
+                        excerpts: bool = False) -> tuple[str, dict[str, object]]:
+    """PostgreSQL: the too-general check and the search in one statement that visits the matches once.
+
+    The matches (up to ``threshold``, without the member filter) are read once into ``matching``: fewer
+    than ``threshold`` of them are ranked from there (the member filter applied), otherwise the most
+    recently added matches are taken instead and ranking is skipped. Two separate statements read the
+    same rows twice, which cost a topic-word search about 1.5 ms. Columns as ``build_query``'s, then
+    whether the search was too general (the same in every row).
+    """
+    params = _match_params("postgresql", words) | {"limit": limit, "threshold": threshold}
+    member_clause = member_clause_m = ""
+    if member_id is not None:
+        member_clause, member_clause_m = "AND d.member_id = :member_id", "AND m.member_id = :member_id"
+        params["member_id"] = member_id
+    top = f"""(
+        WITH matching AS MATERIALIZED (
+            SELECT d.id, d.member_id, d.search_vector
             FROM document AS d
-            WHERE d.search_vector @@ to_tsquery('simple', :query) {member_clause}
-            ORDER BY score DESC, d.id
+            WHERE d.search_vector @@ to_tsquery('simple', :query)
+            LIMIT :threshold
+        ),
+        verdict AS MATERIALIZED (SELECT count(*) >= :threshold AS general FROM matching)
+        (
+            SELECT m.id, ts_rank(m.search_vector, to_tsquery('simple', :query)) AS score,
+                   false AS general
+            FROM matching AS m
+            WHERE NOT (SELECT general FROM verdict) {member_clause_m}
+            ORDER BY score DESC, m.id
             LIMIT :limit
+        )
+        UNION ALL
+        (
+            SELECT d.id, ts_rank(d.search_vector, to_tsquery('simple', :query)) AS score, true AS general
+            FROM document AS d
+            WHERE (SELECT general FROM verdict) AND d.search_vector @@ to_tsquery('simple', :query)
+                  {member_clause}
+            ORDER BY d.id DESC
+            LIMIT :limit
+        )
+    )"""
+    # Rows come from one branch only: order by id (newest first) for the too general one.
+    order = "CASE WHEN top.general THEN top.id END DESC, top.score DESC, top.id"
+    return _postgres_hits(top, order, excerpts, params, extra=", top.general"), params
+
+
+def _postgres_hits(top: str, order: str, excerpts: bool, params: dict[str, object], extra: str = "") -> str:
+    """The hits' columns for ``top`` (a subquery of id, score), the document read for those rows only.
+
+    With ``excerpts``, a headline per hit, computed after ranking. A headline fragment starts and ends
+    at words, wherever the sentence is: it is found in the text (it is copied from it verbatim) and
+    widened to the sentence boundaries around it, up to SENTENCE_REACH characters on each side, so
+    quotes keep their opening words and closing punctuation as on SQLite.
+    """
+    if not excerpts:
+        return f"""
+            SELECT top.id, d.url, d.title, d.kind, top.score, NULL{extra}
+            FROM {top} AS top
+            JOIN document AS d ON d.id = top.id
+            ORDER BY {order}
         """
-        return sql, params
-    raise NotImplementedError(f"document search is not available on {dialect}")
+    params |= {"headline": _POSTGRES_HEADLINE_OPTIONS, "reach": SENTENCE_REACH}
+    # OFFSET 0 keeps the planner from folding the subqueries into the expressions above them, which
+    # would compute the headline (and strpos) once per reference instead of once per hit (15 ms, not 0.5).
+    return f"""
+        SELECT top.id, d.url, d.title, d.kind, top.score,
+               CASE WHEN f.at > 0 THEN
+                   coalesce(substring(substr(d.text, greatest(1, f.at - :reach), least(f.at - 1, :reach))
+                                      from '[^.!?\\n]*$'), '')
+                   || f.headline
+                   || coalesce(substring(substr(d.text, f.at + length(f.plain), :reach)
+                                         from '^[^.!?\\n]*[.!?]?'), '')
+               ELSE f.headline END{extra}
+        FROM {top} AS top
+        JOIN document AS d ON d.id = top.id
+        CROSS JOIN LATERAL (
+            SELECT h.headline, h.plain, strpos(d.text, h.plain) AS at
+            FROM (
+                SELECT x.headline, translate(x.headline, chr(2) || chr(3), '') AS plain
+                FROM (
+                    SELECT ts_headline('simple', d.text, to_tsquery('simple', :query), :headline) AS headline
+                    OFFSET 0
+                ) AS x
+            ) AS h
+            OFFSET 0
+        ) AS f
+        ORDER BY {order}
+    """

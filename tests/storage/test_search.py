@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select, text
 
+from storage import search as search_module
 from storage.models import Document, DocumentKind, Member
-from storage.search import DocumentHit, build_query, clean_terms, search_documents
+from storage.search import MARK_END, MARK_START, DocumentHit, build_query, clean_terms, search, search_documents
 
 
 def _member(session: Session, slug: str) -> int:
@@ -183,3 +184,79 @@ def test_sqlite_ignores_accents(session: Session) -> None:
     'simple' configuration does not do this)."""
     _document(session, "es", "Participación ciudadana", "Informe de resultados")
     assert _urls(search_documents(session, ["participacion"])) == ["es"]
+
+
+# -- excerpts and too general searches -----------------------------------------------------------------
+
+
+def test_excerpt_marks_the_matching_words(session: Session, library: dict[str, int]) -> None:
+    [hit] = search(session, ["water"], excerpts=True).hits
+    assert f"{MARK_START}Water{MARK_END} services" in hit.excerpt
+    assert search(session, ["water"]).hits[0].excerpt == ""  # only when asked for
+
+
+def test_excerpts_with_a_member_filter_keep_the_ranking(session: Session) -> None:
+    member = _member(session, "peru")
+    filler = " ".join(["assorted unrelated words about governance"] * 30)
+    _document(session, "weak", "Annual digest", f"{filler}. The budget is late. {filler}", member)
+    _document(session, "strong", "Budget portal", "The budget portal shows the budget.", member)
+    _document(session, "elsewhere", "Budget", "budget budget budget", None)
+    plain = search(session, ["budget"], member_id=member)
+    with_excerpts = search(session, ["budget"], member_id=member, excerpts=True)
+    assert _urls(plain.hits) == _urls(with_excerpts.hits) == ["strong", "weak"]
+    assert [h.score for h in plain.hits] == [h.score for h in with_excerpts.hits]
+    assert f"The {MARK_START}budget{MARK_END} is late." in with_excerpts.hits[1].excerpt
+
+
+@pytest.fixture
+def general(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Six documents, "transparency" in five (more than half): too general once the floor is low."""
+    monkeypatch.setattr(search_module, "MIN_GENERAL_MATCHES", 3)
+    kenya = _member(session, "kenya")
+    for number in range(1, 6):
+        _document(session, f"t{number}", f"Report {number}", f"Budget transparency, part {number}.",
+                  kenya if number % 2 else None)
+    _document(session, "other", "Other", "Water services.")
+    return {"kenya": kenya}
+
+
+def test_a_term_in_most_documents_is_too_general(session: Session, general: dict[str, int]) -> None:
+    result = search(session, ["transparency"], limit=3, excerpts=True)
+    assert result.too_general and result.documents == 6
+    # The most recently added matches, not a ranking of all of them.
+    assert _urls(result.hits) == ["t5", "t4", "t3"]
+    assert all(MARK_START in hit.excerpt for hit in result.hits)
+
+
+def test_too_general_within_one_member(session: Session, general: dict[str, int]) -> None:
+    result = search(session, ["transparency"], member_id=general["kenya"], limit=3)
+    assert result.too_general
+    assert _urls(result.hits) == ["t5", "t3", "t1"]
+
+
+def test_prefixes_count_towards_too_general(session: Session, general: dict[str, int]) -> None:
+    """"transp" is no word of its own; it is a prefix of "transparency", so as general."""
+    assert search(session, ["transp"]).too_general
+
+
+def test_rarer_terms_are_ranked_as_before(session: Session, general: dict[str, int]) -> None:
+    assert not search(session, ["water"]).too_general
+    result = search(session, ["transparency", "part", "3"])  # all three words: one document
+    assert not result.too_general and _urls(result.hits) == ["t3"]
+    # Three of six is not more than half.
+    _document(session, "more", "More", "water")
+    _document(session, "again", "Again", "water")
+    assert not search(session, ["water"]).too_general
+
+
+def test_the_floor_keeps_small_collections_ranked(session: Session, library: dict[str, int]) -> None:
+    """"report" is in four of six documents, but six documents are cheap to rank: still ranked."""
+    _document(session, "r3", "Report three", "Open report.")
+    _document(session, "r4", "Report four", "Open report.")
+    result = search(session, ["report"])
+    assert not result.too_general and result.documents == 6
+    assert sorted(_urls(result.hits)) == ["c-trust", "k-trust", "r3", "r4"]
+
+
+def test_search_documents_always_ranks(session: Session, general: dict[str, int]) -> None:
+    assert len(search_documents(session, ["transparency"])) == 5

@@ -1,0 +1,553 @@
+"""The dispatcher: empties the delivery outbox into Telegram under its limits, and loses nothing in a crash.
+
+Fan-out (``jobs.fanout``) writes one ``delivery`` row per (event, chat). For every due row a worker:
+
+1. waits for a sending slot (``jobs.rate_limit``: global rate, chat interval, group cap, flood pause);
+2. claims the row: a conditional UPDATE to SENDING with ``claimed_by``/``claimed_until``, committed before
+   anything is sent. It is atomic on SQLite and PostgreSQL alike, so several dispatchers can share one
+   outbox, and a row whose claim has expired (its dispatcher died) is claimable again;
+3. sends it, with a deadline well inside the claim, so a live send never outlasts its claim;
+4. commits the outcome at once: SENT with Telegram's message id, BLOCKED (and the chat marked inactive),
+   FAILED, or PENDING again with a later ``next_attempt_at``.
+
+A crash between 3 and 4 leaves a sent row in SENDING; when its claim expires it is sent again. A worker
+records its row before taking the next, so each worker holds at most one such row and a crash repeats at
+most ``concurrency`` alerts: the in-flight bound (docs/delivery.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import random
+import socket
+import uuid
+from collections import deque
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine, and_, func, or_, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from bot.alerts import render_alert
+from jobs.fanout import fan_out
+from jobs.rate_limit import DeliveryLimiter, DeliveryLimits
+from storage import subscriptions
+from storage.database import run_transaction
+from storage.models import Chat, ChatKind, Delivery, DeliveryStatus, Event, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 8
+"""Sends in flight at once. At Telegram's ~100 ms round trip, 8 keep 30/s busy; it is also the in-flight bound."""
+
+CLAIM_TTL_S = 60.0
+"""How long a claim protects a row. A send is given half of it; what is left covers recording the outcome."""
+
+BATCH_PER_WORKER = 32
+"""Rows read per batch, per worker: enough to keep workers busy, few enough to read again cheaply."""
+
+IDLE_S = 1.0
+"""How often ``run`` looks for new events and due rows when there is nothing to send."""
+
+STOP_GRACE_S = 5.0
+"""After a stop, sends in flight get this long to finish and be recorded before they are cancelled."""
+
+RECORD_RETRY_S = 1.0
+"""Pause between attempts to record an outcome while the database is away."""
+
+GROUP_KINDS = frozenset({ChatKind.GROUP, ChatKind.SUPERGROUP})
+
+T = TypeVar("T")
+
+
+# -- the sending interface ---------------------------------------------------------------------------------
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # flood control: wait, then send again; not the message's fault
+    BLOCKED = "blocked"  # the bot may no longer write to this chat: never retried
+    TRANSIENT = "transient"  # network trouble or a server error: retried with backoff
+    REJECTED = "rejected"  # Telegram refused this message (400): retrying would not change its mind
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What one send came to, as plain data: the dispatcher decides what happens next."""
+
+    outcome: SendOutcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str | None = None
+
+    @classmethod
+    def ok(cls, message_id: int) -> SendResult:
+        return cls(SendOutcome.SENT, message_id=message_id)
+
+    @classmethod
+    def wait(cls, seconds: float, error: str) -> SendResult:
+        return cls(SendOutcome.RETRY_AFTER, retry_after=seconds, error=error)
+
+    @classmethod
+    def blocked(cls, error: str) -> SendResult:
+        return cls(SendOutcome.BLOCKED, error=error)
+
+    @classmethod
+    def transient(cls, error: str) -> SendResult:
+        return cls(SendOutcome.TRANSIENT, error=error)
+
+    @classmethod
+    def rejected(cls, error: str) -> SendResult:
+        return cls(SendOutcome.REJECTED, error=error)
+
+
+class AlertSender(Protocol):
+    async def send(self, chat_id: int, html: str) -> SendResult:
+        """Send one Telegram-HTML message. Refusals come back as results; an exception means the sender
+        itself is broken (a revoked token): the row is put back untouched and the dispatcher stops."""
+        ...
+
+
+# -- policy and counts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Transient failures are retried after exponentially growing, jittered delays, then given up."""
+
+    max_attempts: int = 8
+    base_delay: float = 5.0
+    max_delay: float = 900.0
+
+    def delay(self, attempt: int) -> float:
+        """Before attempt ``attempt + 1``: base·2^(attempt-1), capped, times a random 0.5–1 so that the
+        chats hit by one outage do not all come back in the same second."""
+        return min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+    """Rows put back to be sent later (flood control, transient errors); not final."""
+
+    def __add__(self, other: DispatchStats) -> DispatchStats:
+        return DispatchStats(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def busy(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, blocked {self.blocked}, failed {self.failed}, retried {self.retried}"
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A row to send, with everything the worker needs so that sending reads nothing more."""
+
+    id: int
+    chat_id: int
+    group: bool
+    attempts: int
+    html: str | None  # None: the event could not be rendered
+
+
+@dataclass
+class _Pass:
+    stats: DispatchStats = field(default_factory=DispatchStats)
+    claimed: int = 0
+
+
+class _GroupCommit:
+    """Short writes asked for at the same time share one transaction: one commit (one fsync) for all.
+
+    While a transaction is being written, new requests queue; the next transaction takes them all. Each
+    caller still waits for its own write to be committed, so "claimed before sending" and "recorded before
+    the next" hold exactly as with a transaction each, at a fraction of the commits under load.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._queue: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                works = [work for work, _ in batch]
+                results = await asyncio.to_thread(run_transaction, self.engine, functools.partial(_each, works))
+            except Exception as error:  # every write in the batch shares its transaction's fate
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+
+
+def _each(works: list[Callable[[Session], Any]], session: Session) -> list[Any]:
+    return [work(session) for work in works]
+
+
+# -- the dispatcher -------------------------------------------------------------------------------------------
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        sender: AlertSender,
+        limits: DeliveryLimits,
+        *,
+        owner: str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        claim_ttl: float = CLAIM_TTL_S,
+        retry: RetryPolicy | None = None,
+        admin_chat_ids: Collection[int] = (),
+    ) -> None:
+        if concurrency < 1 or claim_ttl <= 0:
+            raise ValueError("concurrency must be at least 1 and claim_ttl positive")
+        self.engine = engine
+        self.sender = sender
+        self.limiter = DeliveryLimiter(limits)
+        self.owner = (owner or _default_owner())[:100]
+        self.concurrency = concurrency
+        self.claim_ttl = claim_ttl
+        self.send_timeout = claim_ttl / 2
+        self.retry = retry or RetryPolicy()
+        self.admin_chat_ids = frozenset(admin_chat_ids)
+        self.batch_size = concurrency * BATCH_PER_WORKER
+        self._texts: dict[tuple[int, str], str | None] = {}
+        self._stop: asyncio.Event | None = None
+        self._writes = _GroupCommit(engine)
+
+    @property
+    def in_flight_bound(self) -> int:
+        """Alerts a crash of this process can make Telegram deliver twice: one per worker."""
+        return self.concurrency
+
+    async def run_once(self) -> DispatchStats:
+        """Match new events to chats, then send every delivery that is due, batch after batch, until none is.
+
+        Rows that fall due while this runs are included (a flood-control pause ends inside it); rows
+        retried later than that are left for the next call.
+        """
+        current = _Pass()
+        current.stats.blocked += await self._db(self._prepare)
+        while not self._stopping():
+            horizon = utcnow() + timedelta(seconds=self.limiter.paused_for())
+            batch = await self._db(functools.partial(self._due, horizon=horizon))
+            if not batch:
+                break
+            claimed_before = current.claimed
+            await self._send_batch(batch, current)
+            if current.claimed == claimed_before:
+                break  # every row was taken by another dispatcher meanwhile (or is not quite due): next time
+        return current.stats
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        idle_seconds: float = IDLE_S,
+        on_pass: Callable[[DispatchStats], None] | None = None,
+    ) -> DispatchStats:
+        """Send until ``stop`` is set, then let sends in flight finish (``STOP_GRACE_S``); returns the totals.
+
+        A database that is away for a while (restart, network) is waited for; an exception from the sender
+        (it cannot send at all, e.g. a revoked token) ends the run.
+        """
+        total = DispatchStats()
+        self._stop = stop
+        try:
+            while not stop.is_set():
+                try:
+                    stats = await self._pass_until_stopped(stop)
+                except SQLAlchemyError:
+                    log.exception("delivery pass failed on the database; trying again in %.0f s", idle_seconds)
+                    stats = DispatchStats()
+                total += stats
+                if stats.busy and on_pass is not None:
+                    on_pass(stats)
+                if not stats.busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), idle_seconds)
+        finally:
+            self._stop = None
+        return total
+
+    async def _pass_until_stopped(self, stop: asyncio.Event) -> DispatchStats:
+        work = asyncio.ensure_future(self.run_once())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                # Workers take no new rows now. Those waiting for a slot hold no claim; those sending get a
+                # moment to finish and record, then are cancelled (their rows go back to PENDING).
+                await asyncio.wait({work}, timeout=STOP_GRACE_S)
+                work.cancel()
+            try:
+                return await work
+            except asyncio.CancelledError:
+                if work.cancelled() and not _current_task_cancelling():
+                    return DispatchStats()
+                raise
+        finally:
+            stopped.cancel()
+            if not work.done():
+                work.cancel()
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    # -- one batch ----------------------------------------------------------------------------------------
+
+    async def _send_batch(self, batch: list[_Due], current: _Pass) -> None:
+        queue = deque(batch)
+
+        async def worker() -> None:
+            while queue and not self._stopping():
+                due = queue.popleft()
+                if await self._deliver(due, current.stats):
+                    current.claimed += 1
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.concurrency, len(batch))):
+                    group.create_task(worker())
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None  # the sender broke: its own error, not a group of them
+
+    async def _deliver(self, due: _Due, stats: DispatchStats) -> bool:
+        """Send one row; False if it was no longer ours to send."""
+        async with self.limiter.slot(due.chat_id, group=due.group):
+            if not await self._writes.run(lambda session: self._claim(session, due.id)):
+                return False
+            claim_ends = asyncio.get_running_loop().time() + self.claim_ttl
+            if due.html is None:
+                result = SendResult.rejected("the alert could not be rendered (see the dispatcher's log)")
+            else:
+                result = await self._send(due, due.html)
+            answered = utcnow()  # before the pause starts, so the row is due again when the pause ends
+            if result.outcome == SendOutcome.RETRY_AFTER:
+                self.limiter.pause(result.retry_after)  # before the next worker takes a slot
+                log.warning("Telegram flood control: no sending for %.1f s", result.retry_after)
+        await self._record(due, result, stats, answered, claim_ends)
+        return True
+
+    async def _send(self, due: _Due, html: str) -> SendResult:
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                return await self.sender.send(due.chat_id, html)
+        except TimeoutError:
+            return SendResult.transient(f"no answer within {self.send_timeout:.0f} s")
+        except BaseException:
+            # Cancelled (stopping) or the sender broke: the row goes back as it was. If the request had
+            # reached Telegram it will be sent again: one of the in-flight sends of the bound.
+            await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id)))
+            raise
+
+    async def _record(
+        self, due: _Due, result: SendResult, stats: DispatchStats, now: datetime, claim_ends: float
+    ) -> None:
+        async def write(work: Callable[[Session], T]) -> T:
+            # The database may be away for a moment. While the claim lasts, nobody else sends this row, so
+            # keep trying: giving up would leave a sent alert to be sent again when the claim expires.
+            while True:
+                try:
+                    return await self._writes.run(work)
+                except SQLAlchemyError:
+                    if asyncio.get_running_loop().time() + RECORD_RETRY_S >= claim_ends:
+                        raise
+                    log.warning("could not record delivery %s; trying again", due.id, exc_info=True)
+                    await asyncio.sleep(RECORD_RETRY_S)
+
+        if result.outcome == SendOutcome.SENT:
+            assert result.message_id is not None
+            await write(lambda session: self._mark_sent(session, due.id, result.message_id or 0, now))
+            stats.sent += 1
+        elif result.outcome == SendOutcome.BLOCKED:
+            others = await write(lambda session: self._mark_blocked(session, due, result.error or "", now))
+            stats.blocked += 1 + others
+            log.info("chat %s can no longer be written to (%s): marked inactive", due.chat_id, result.error)
+        elif result.outcome == SendOutcome.RETRY_AFTER:
+            later = now + timedelta(seconds=result.retry_after)
+            await write(lambda session: self._reschedule(session, due.id, later, result.error, counted=False))
+            stats.retried += 1
+        elif result.outcome == SendOutcome.TRANSIENT and due.attempts + 1 < self.retry.max_attempts:
+            later = now + timedelta(seconds=self.retry.delay(due.attempts + 1))
+            await write(lambda session: self._reschedule(session, due.id, later, result.error, counted=True))
+            stats.retried += 1
+        else:
+            await write(lambda session: self._mark_failed(session, due.id, result.error or result.outcome))
+            stats.failed += 1
+            log.warning("gave up on delivery %s to chat %s after %d attempt(s): %s", due.id, due.chat_id,
+                        due.attempts + 1, result.error)
+
+    # -- the outbox, in the database ----------------------------------------------------------------------
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        return await asyncio.to_thread(run_transaction, self.engine, work)
+
+    def _prepare(self, session: Session) -> int:
+        """Fan out what any process recorded; rows for chats that went inactive since are blocked unsent."""
+        fan_out(session, admin_chat_ids=self.admin_chat_ids)
+        now = utcnow()
+        inactive = select(Chat.id).where(Chat.active == False)  # noqa: E712  (SQL, not Python)
+        result = session.execute(
+            update(Delivery)
+            .where(_claimable(now, now), col(Delivery.chat_id).in_(inactive))
+            .values(status=DeliveryStatus.BLOCKED, last_error="chat inactive", claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def _due(self, session: Session, *, horizon: datetime) -> list[_Due]:
+        """The oldest claimable rows, one per chat (a chat's next row waits for the next batch anyway)."""
+        now = utcnow()
+        ranked = (
+            select(
+                Delivery.id, Delivery.event_id, Delivery.chat_id, Delivery.attempts, Delivery.next_attempt_at,
+                func.row_number().over(partition_by=col(Delivery.chat_id),
+                                       order_by=(col(Delivery.next_attempt_at), col(Delivery.id))).label("nth"),
+            )
+            .where(_claimable(now, horizon))
+            .subquery()
+        )
+        rows = session.execute(
+            select(ranked.c.id, ranked.c.event_id, ranked.c.chat_id, ranked.c.attempts, Chat.kind, Chat.language)
+            .join(Chat, col(Chat.id) == ranked.c.chat_id)
+            .where(ranked.c.nth == 1, Chat.active == True)  # noqa: E712
+            .order_by(ranked.c.next_attempt_at, ranked.c.id)
+            .limit(self.batch_size)
+        ).all()
+        self._render_missing(session, {(row.event_id, row.language) for row in rows})
+        return [
+            _Due(row.id, row.chat_id, row.kind in GROUP_KINDS or row.chat_id < 0, row.attempts,
+                 self._texts[(row.event_id, row.language)])
+            for row in rows
+        ]
+
+    def _render_missing(self, session: Session, wanted: set[tuple[int, str]]) -> None:
+        missing = wanted - self._texts.keys()
+        if not missing:
+            return
+        if len(self._texts) > 1024:
+            self._texts.clear()  # events are few; this only bounds a dispatcher that runs for months
+        events = {event.id: event for event in
+                  session.exec(select(Event).where(col(Event.id).in_({event_id for event_id, _ in missing})))}
+        for event_id, language in missing:
+            try:
+                self._texts[(event_id, language)] = render_alert(events[event_id], language)
+            except Exception:  # a rendering bug fails this event's rows, not the dispatcher
+                log.exception("could not render event %s in %r", event_id, language)
+                self._texts[(event_id, language)] = None
+
+    def _claim(self, session: Session, delivery_id: int) -> bool:
+        now = utcnow()
+        result = session.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, _claimable(now, now))
+            .values(status=DeliveryStatus.SENDING, claimed_by=self.owner,
+                    claimed_until=now + timedelta(seconds=self.claim_ttl))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _release(self, session: Session, delivery_id: int) -> None:
+        self._update_claimed(session, delivery_id, status=DeliveryStatus.PENDING, claimed_until=None)
+
+    def _mark_sent(self, session: Session, delivery_id: int, message_id: int, now: datetime) -> None:
+        # Not conditional on the claim: the message did go out, whoever holds the row now.
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id)
+            .values(status=DeliveryStatus.SENT, message_id=message_id, sent_at=now, claimed_until=None,
+                    claimed_by=self.owner, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _mark_blocked(self, session: Session, due: _Due, error: str, now: datetime) -> int:
+        """The row, and the chat's other waiting rows, are BLOCKED; returns how many others there were."""
+        self._update_claimed(session, due.id, status=DeliveryStatus.BLOCKED, last_error=error[:1000],
+                             claimed_until=None)
+        subscriptions.mark_inactive(session, due.chat_id, error or "blocked")
+        others = session.execute(
+            update(Delivery)
+            .where(col(Delivery.chat_id) == due.chat_id, _claimable(now, now))
+            .values(status=DeliveryStatus.BLOCKED, last_error="chat inactive", claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(others.rowcount or 0)  # type: ignore[attr-defined]
+
+    def _reschedule(
+        self, session: Session, delivery_id: int, when: datetime, error: str | None, *, counted: bool
+    ) -> None:
+        values: dict[str, Any] = {"status": DeliveryStatus.PENDING, "next_attempt_at": when, "claimed_until": None,
+                                  "last_error": (error or "")[:1000] or None}
+        if counted:
+            values["attempts"] = col(Delivery.attempts) + 1
+        self._update_claimed(session, delivery_id, **values)
+
+    def _mark_failed(self, session: Session, delivery_id: int, error: str) -> None:
+        self._update_claimed(session, delivery_id, status=DeliveryStatus.FAILED, last_error=error[:1000],
+                             claimed_until=None, attempts=col(Delivery.attempts) + 1)
+
+    def _update_claimed(self, session: Session, delivery_id: int, **values: Any) -> None:
+        """Change a row only while this dispatcher still holds it, so a late answer never undoes another's."""
+        result = session.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == self.owner,
+                   col(Delivery.status) == DeliveryStatus.SENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            log.warning("delivery %s was no longer claimed by %s; its outcome was not recorded", delivery_id,
+                        self.owner)
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many deliveries are in each state, for admins (``ogp-watch deliver`` prints it at start)."""
+    counts = dict.fromkeys((status.value for status in DeliveryStatus), 0)
+    for status, count in session.exec(select(Delivery.status, func.count()).group_by(col(Delivery.status))):
+        counts[status] = count
+    return counts
+
+
+def _claimable(now: datetime, due_by: datetime) -> ColumnElement[bool]:
+    """Waiting and due by ``due_by``, or claimed by a dispatcher whose claim has run out (it crashed)."""
+    return or_(
+        and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.next_attempt_at) <= due_by),
+        and_(col(Delivery.status) == DeliveryStatus.SENDING, col(Delivery.claimed_until) < now),
+    )
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _default_owner() -> str:
+    return f"deliver:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
