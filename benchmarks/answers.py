@@ -21,25 +21,20 @@ import os
 import platform
 import pstats
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine, event, func, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from benchmarks.database import benchmark_database, database_size
 from benchmarks.synthetic import TOPIC_WORDS, GeneratedCounts, generate
 from bot.engine import ConversationEngine
-from storage.database import make_engine, normalize_url, sqlite_url
 from storage.models import ActionPlan, Commitment, Member
 from storage.schema import upgrade
 
@@ -303,15 +298,6 @@ def run_questions(chat: ConversationEngine, counter: StatementCounter,
     return timings
 
 
-def database_size(engine: Engine, sqlite_path: Path | None) -> str:
-    if sqlite_path is not None:
-        total = sum(p.stat().st_size for p in sqlite_path.parent.glob(sqlite_path.name + "*"))
-        return f"{total / 2**20:.1f} MiB (SQLite file, WAL included)"
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
-        return f"{int(size) / 2**20:.1f} MiB (pg_database_size)"
-    return "unknown"
 
 
 def _settle(engine: Engine) -> None:
@@ -333,26 +319,6 @@ def _refuse_non_empty(engine: Engine) -> None:
             sys.exit("refusing to fill a database that already has members: give an empty database")
 
 
-@contextmanager
-def _database(url: str | None, keep: bool) -> Iterator[tuple[Engine, Path | None]]:
-    if url:
-        engine = make_engine(normalize_url(url))
-        try:
-            yield engine, None
-        finally:
-            engine.dispose()
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ogp-watch-bench-"))
-    path = folder / "synthetic.db"
-    engine = make_engine(sqlite_url(path))
-    try:
-        yield engine, path
-    finally:
-        engine.dispose()
-        if keep:
-            print(f"kept: {path}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -371,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     pinned = pin_to_one_core()
     print(f"OGP Watch answer benchmark — SYNTHETIC data; Python {platform.python_version()}, "
           f"SQLite {sqlite3.sqlite_version}; {pinned}")
-    with _database(args.database_url, args.keep) as (engine, sqlite_path):
+    with benchmark_database(args.database_url, args.keep) as (engine, sqlite_path):
         shown = make_url(engine.url).render_as_string(hide_password=True)
         print(f"database: {shown}")
         _refuse_non_empty(engine)

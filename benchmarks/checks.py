@@ -51,10 +51,8 @@ import platform
 import pstats
 import random
 import resource
-import shutil
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -73,12 +71,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 import jobs.check as check_module
+from benchmarks.database import benchmark_database, database_size
 from benchmarks.synthetic import COMMON_WORDS, SYNTHETIC_NOTICE, TOPIC_WORDS, country_name
 from jobs.check import CheckReport, SourceChecker
 from jobs.fetch import Fetcher, FetchPolicy
 from ogp_watch.local_site import LocalSite
 from storage import sources
-from storage.database import make_engine, normalize_url, session_scope, sqlite_url
+from storage.database import session_scope
 from storage.models import ActionPlan, Commitment, Document, Fact, Member, Source, SourceKind
 from storage.schema import upgrade
 
@@ -829,37 +828,8 @@ def _refuse_non_empty(engine: Engine) -> None:
                 sys.exit(f"refusing to use a database whose {table} table has rows: give an empty database")
 
 
-def database_size(engine: Engine, sqlite_path: Path | None) -> str:
-    if sqlite_path is not None:
-        total = sum(p.stat().st_size for p in sqlite_path.parent.glob(sqlite_path.name + "*"))
-        return f"{total / 2**20:.1f} MiB (SQLite file, WAL included)"
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
-        return f"{int(size) / 2**20:.1f} MiB (pg_database_size)"
-    return "unknown"
 
 
-@contextmanager
-def _database(url: str | None, keep: bool) -> Iterator[tuple[Engine, Path | None]]:
-    if url:
-        engine = make_engine(normalize_url(url))
-        try:
-            yield engine, None
-        finally:
-            engine.dispose()
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ogp-watch-bench-checks-"))
-    path = folder / "synthetic.db"
-    engine = make_engine(sqlite_url(path))
-    try:
-        yield engine, path
-    finally:
-        engine.dispose()
-        if keep:
-            print(f"kept: {path}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def add_sources(engine: Engine, base_url: str, pages: list[tuple[str, str]]) -> list[int]:
@@ -920,7 +890,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(real checks wait 1 s between requests to a host and make at most 2 at once; here every source "
               f"is on one loopback host), robots.txt respected, retries {policy.retries}, gzip accepted "
               f"(the server sends identity)")
-        with _database(args.database_url, args.keep) as (engine, sqlite_path):
+        database = benchmark_database(args.database_url, args.keep, prefix="ogp-watch-bench-checks-")
+        with database as (engine, sqlite_path):
             print(f"database: {make_url(engine.url).render_as_string(hide_password=True)}")
             _refuse_non_empty(engine)
             upgrade(engine)

@@ -64,10 +64,10 @@ def detect(
               member, previous=change.previous_status, status=change.status, effective=change.effective,
               joined_year=member.joined_year)
 
-    created = {m.id for m in result.members_created}
     for joined in analysis.of_type(JoinedFinding):
+        # Only a member this page brought into the knowledge base: one known before is not newly joined.
         member = next((m for m in result.members_created if joined.member in {m.name_en, m.name_es}), None)
-        if member is None or member.id not in created:
+        if member is None:
             continue
         if joined.year < result.document.seen_at.year - RECENT_JOIN_YEARS:
             continue

@@ -210,6 +210,7 @@ class Fetcher:
         status = response.status_code
         headers = response.headers
         if status == 304:  # a 304 may leave out the validators; the ones we sent still hold
+            await response.aread()  # its empty body, so the connection goes back to the pool for the next check
             return FetchResult(url, final_url, FetchOutcome.NOT_MODIFIED, status, etag=headers.get("etag", etag),
                                last_modified=headers.get("last-modified", last_modified))
         if not 200 <= status < 300:

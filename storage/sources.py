@@ -8,7 +8,7 @@ A worker that dies holding a lease simply lets it expire, and the source becomes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -223,9 +223,3 @@ def add_item(session: Session, source_id: int, url: str, title: str | None, *, n
     session.flush()
     return True
 
-
-def sources_by_id(session: Session, ids: Sequence[int]) -> dict[int, Source]:
-    if not ids:
-        return {}
-    rows = session.exec(select(Source).where(col(Source.id).in_(list(ids))))
-    return {row.id: row for row in rows if row.id is not None}

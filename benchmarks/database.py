@@ -1,0 +1,49 @@
+"""The database a benchmark runs on: a throw-away SQLite file by default, or a given (empty) database."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from storage.database import make_engine, normalize_url, sqlite_url
+
+
+@contextmanager
+def benchmark_database(url: str | None, keep: bool, *, prefix: str = "ogp-watch-bench-") -> Iterator[
+    tuple[Engine, Path | None]
+]:
+    """The engine, and the SQLite file when the benchmark made one (removed afterwards unless ``keep``)."""
+    if url:
+        engine = make_engine(normalize_url(url))
+        try:
+            yield engine, None
+        finally:
+            engine.dispose()
+        return
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    path = folder / "synthetic.db"
+    engine = make_engine(sqlite_url(path))
+    try:
+        yield engine, path
+    finally:
+        engine.dispose()
+        if keep:
+            print(f"kept: {path}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def database_size(engine: Engine, sqlite_path: Path | None) -> str:
+    if sqlite_path is not None:
+        total = sum(p.stat().st_size for p in sqlite_path.parent.glob(sqlite_path.name + "*"))
+        return f"{total / 2**20:.1f} MiB (SQLite file, WAL included)"
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        return f"{int(size) / 2**20:.1f} MiB (pg_database_size)"
+    return "unknown"
