@@ -30,6 +30,7 @@ from jobs.analysis import analyse_page
 from jobs.ingest import ingest
 from jobs.source_admin import SourceAdminError
 from ogp_watch.app import check_now, configure_logging, fetch_policy, open_database
+from ogp_watch.errors import UserError
 from ogp_watch.settings import Settings
 from storage import events as storage_events
 from storage import knowledge, queries, sources
@@ -37,10 +38,6 @@ from storage.database import session_scope
 from storage.models import CheckStatus, Event, EventKind, SourceKind, utcnow
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown as one line, without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,9 +8,11 @@ cleanly: the scheduler stops ticking and checks in progress finish or hand their
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TextIO
 
 from sqlalchemy import Engine
@@ -18,11 +20,21 @@ from sqlmodel import Session
 
 from bot.engine import ConversationEngine
 from bot.terminal import run_chat
+from bot.tg.app import build_application
+from bot.tg.sender import TelegramSender, build_bot
+from bot.tg.serve import BotStartError, Receiving, receiving_updates
+from bot.tg.services import BotServices
+from jobs.check import CheckReport
+from jobs.deliver import DEFAULT_CONCURRENCY, Dispatcher
+from jobs.rate_limit import DeliveryLimits
 from jobs.scheduler import Watcher
-from ogp_watch.app import fetch_policy
+from ogp_watch.app import check_now, fetch_policy
+from ogp_watch.errors import UserError
 from ogp_watch.settings import Settings
 from storage import sources
 from storage.models import Event
+
+log = logging.getLogger(__name__)
 
 
 def alert_text(event: Event) -> str:
@@ -50,21 +62,72 @@ async def _run(engine: Engine, settings: Settings, *, chat: bool) -> int:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    on_telegram = settings.telegram_token is not None
+    # With a bot, events reach chats through the outbox (the dispatcher fans them out from the database);
+    # without one, the terminal is where alerts go.
     watcher = Watcher(engine, fetch_policy(settings), tick_seconds=settings.check_tick_seconds,
-                      concurrency=settings.check_concurrency, on_events=print_alerts())
-    await watcher.start()
-    with Session(engine) as session:
-        watched = sum(1 for source in sources.all_sources(session) if source.enabled)
-    print(f"OGP Watch is watching {watched} sources (`ogp-watch sources list`); alerts appear here.", flush=True)
-    if chat:
-        # input() cannot be interrupted from the event loop, so the chat gets a daemon thread of its own;
-        # leaving the chat (quit, Ctrl-D) stops the whole program like a signal would.
-        conversation = ConversationEngine(engine)
-        threading.Thread(
-            target=lambda: (run_chat(conversation), loop.call_soon_threadsafe(stop.set)), daemon=True
-        ).start()
-    else:
-        print("Stop with Ctrl-C or SIGTERM.", flush=True)
-    await stop.wait()
-    await watcher.stop()
+                      concurrency=settings.check_concurrency, on_events=None if on_telegram else print_alerts())
+    async with contextlib.AsyncExitStack() as running:
+        if on_telegram:
+            print((await running.enter_async_context(telegram_front_end(engine, settings))).describe() + ".",
+                  flush=True)
+            running.push_async_callback(_deliver_alerts(engine, settings, stop))
+        await watcher.start()
+        running.push_async_callback(watcher.stop)
+        with Session(engine) as session:
+            watched = sum(1 for source in sources.all_sources(session) if source.enabled)
+        where = "to subscribed Telegram chats" if on_telegram else "here"
+        print(f"OGP Watch is watching {watched} sources (`ogp-watch sources list`); alerts go {where}.", flush=True)
+        if chat:
+            # input() cannot be interrupted from the event loop, so the chat gets a daemon thread of its own;
+            # leaving the chat (quit, Ctrl-D) stops the whole program like a signal would.
+            conversation = ConversationEngine(engine)
+            threading.Thread(
+                target=lambda: (run_chat(conversation), loop.call_soon_threadsafe(stop.set)), daemon=True
+            ).start()
+        else:
+            print("Stop with Ctrl-C or SIGTERM.", flush=True)
+        await stop.wait()
+    print("Stopped.", flush=True)
     return 0
+
+
+@contextlib.asynccontextmanager
+async def telegram_front_end(engine: Engine, settings: Settings) -> AsyncIterator[Receiving]:
+    """The bot answering chats and admins, in this process's event loop."""
+    policy = fetch_policy(settings)
+
+    async def check_sources(source_ids: list[int]) -> list[CheckReport]:
+        return await check_now(engine, policy, source_ids or None, settings.check_concurrency)
+
+    services = BotServices(engine, settings, ConversationEngine(engine), check_sources)
+    try:
+        async with receiving_updates(build_application(settings, services), settings) as receiving:
+            yield receiving
+    except BotStartError as error:
+        raise UserError(str(error)) from None
+
+
+def _deliver_alerts(engine: Engine, settings: Settings, stop: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    """Start the alert dispatcher on its own Bot (its connection pool sized to its concurrency); the
+    returned callback waits for it to finish once ``stop`` is set (sends in flight complete first)."""
+    assert settings.telegram_token is not None
+    bot = build_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_url,
+                    connections=DEFAULT_CONCURRENCY)
+    dispatcher = Dispatcher(engine, TelegramSender(bot), DeliveryLimits.from_settings(settings),
+                            admin_chat_ids=settings.admin_ids)
+
+    async def deliver() -> None:
+        async with bot:
+            await dispatcher.run(stop, on_pass=lambda stats: log.info("alerts: %s", stats.summary()))
+
+    task = asyncio.create_task(deliver(), name="alert-dispatcher")
+
+    async def finish() -> None:
+        stop.set()
+        try:
+            await task
+        except Exception:  # the sender could not send at all (e.g. the token was revoked meanwhile)
+            log.exception("alert delivery stopped")
+
+    return finish
