@@ -47,6 +47,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_new_events": "No new events.",
         "baseline": " (already listed when the source was first checked)",
         "more_events": "… and {count} more; <code>ogp-watch events</code> lists them all.",
+        "usage_export": "Usage: /export members|commitments|events|sources [csv|json]",
+        "export_caption_1": "OGP Watch {kind}: 1 row, {format}. Columns: docs/data-exchange.md",
+        "export_caption_n": "OGP Watch {kind}: {count} rows, {format}. Columns: docs/data-exchange.md",
+        "export_too_large": "The {kind} export is larger than {limit} MB, the most a bot may send. On the server, "
+                            "<code>ogp-watch export {cli_kind} --format {cli_format} --output FILE</code> writes it.",
+        "export_failed": "The export could not be made; the details are in the bot's log.",
+        "export_kind_members": "members",
+        "export_kind_commitments": "commitments",
+        "export_kind_events": "events",
+        "export_kind_sources": "sources",
         "stats": (
             "<b>OGP Watch stats</b>\n"
             "Chats with subscriptions: {chats_active} active, {chats_inactive} inactive\n"
@@ -91,6 +101,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_new_events": "Sin eventos nuevos.",
         "baseline": " (ya estaba en la fuente cuando se revisó por primera vez)",
         "more_events": "… y {count} más; <code>ogp-watch events</code> los lista todos.",
+        "usage_export": "Uso: /export members|commitments|events|sources [csv|json] (también miembros, compromisos, "
+                        "eventos, fuentes)",
+        "export_caption_1": "OGP Watch, {kind}: 1 fila, {format}. Columnas: docs/data-exchange.md",
+        "export_caption_n": "OGP Watch, {kind}: {count} filas, {format}. Columnas: docs/data-exchange.md",
+        "export_too_large": "La exportación de {kind} supera los {limit} MB que un bot puede enviar. En el "
+                            "servidor, <code>ogp-watch export {cli_kind} --format {cli_format} --output ARCHIVO</code> "
+                            "la escribe.",
+        "export_failed": "La exportación no pudo hacerse; los detalles están en el registro del bot.",
+        "export_kind_members": "miembros",
+        "export_kind_commitments": "compromisos",
+        "export_kind_events": "eventos",
+        "export_kind_sources": "fuentes",
         "stats": (
             "<b>Estadísticas de OGP Watch</b>\n"
             "Chats con suscripciones: {chats_active} activos, {chats_inactive} inactivos\n"
@@ -112,6 +134,7 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "source_remove": "stop watching a source: ID",
         "check": "check due sources now, or one: [ID]",
         "stats": "chats, subscriptions, sources, events, deliveries",
+        "export": "members, commitments, events or sources as a file: KIND [csv|json]",
     },
     "es": {
         "source_add": "vigilar una URL: URL [page|listing|feed] [intervalo]",
@@ -121,6 +144,7 @@ COMMAND_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "source_remove": "dejar de vigilar una fuente: ID",
         "check": "revisar ahora las fuentes pendientes, o una: [ID]",
         "stats": "chats, suscripciones, fuentes, eventos, envíos",
+        "export": "miembros, compromisos, eventos o fuentes en un archivo: TIPO [csv|json]",
     },
 }
 """For a command menu shown to admins (``setMyCommands`` with an admin's chat scope)."""
