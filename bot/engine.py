@@ -22,8 +22,14 @@ log = logging.getLogger(__name__)
 
 
 def clean_input(text: str) -> str:
-    """Drop control and formatting characters (terminal escapes, zero-width tricks) and cap the length."""
-    kept = (ch if unicodedata.category(ch)[0] != "C" else " " for ch in text[: MAX_QUESTION_CHARS * 4])
+    """Drop invisible formatting characters (zero-width spaces, soft hyphens, direction marks: a word
+    copied with one inside is still that word), make control characters (terminal escapes) spaces, and
+    cap the length."""
+    kept = []
+    for ch in text[: MAX_QUESTION_CHARS * 4]:
+        category = unicodedata.category(ch)
+        if category != "Cf":
+            kept.append(" " if category[0] == "C" else ch)
     return " ".join("".join(kept).split())[:MAX_QUESTION_CHARS]
 
 

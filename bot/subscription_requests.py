@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.member_index import MemberIndex
 from bot.member_lookup import UnknownPlace, clean_argument, lookup_member, member_name
+from bot.messages import say
 from bot.texts_tg import tr
 from storage import queries, subscriptions
 from storage.models import Member, Subscription, SubscriptionKind
@@ -32,6 +33,10 @@ TOPIC_WORDS: dict[str, Topic] = {
 
 KEYWORD_WORDS = frozenset({"keyword", "keywords", "kw", "word", "words", "palabra", "palabras", "clave"})
 """First words that make the rest a keyword: "keyword fiscal", "palabra clave fiscal", "palabras ..."."""
+
+LIST_LIMIT = 4096
+"""A message's length limit (Telegram's, in UTF-16 units): the list names as many subscriptions as fit and
+counts the rest, which its remove buttons still name one by one."""
 
 ALL_WORDS = frozenset({"all", "everything", "todo", "todos", "todas"})
 MIN_KEYWORD_LETTERS = 3
@@ -154,10 +159,23 @@ def list_subscriptions(session: Session, chat_id: int, language: str) -> Listing
     if not rows:
         return Listing(tr(language, "subs_none"), [])
     labels = describe(session, rows, language)
-    lines = [tr(language, "subs_head")]
-    lines += [f"• {labels[row.id or 0]} ({tr(language, f'kind_{row.kind}')})" for row in rows]
-    lines.append(tr(language, "subs_hint"))
+    head, hint = tr(language, "subs_head"), tr(language, "subs_hint")
+    lines = [head]
+    room = LIST_LIMIT - _units(head) - _units(hint) - _units(say(language, "more", count=len(rows))) - 2
+    for number, row in enumerate(rows):
+        line = f"• {labels[row.id or 0]} ({tr(language, f'kind_{row.kind}')})"
+        room -= _units(line) + 1
+        if room < 0:
+            lines.append(say(language, "more", count=len(rows) - number))
+            break
+        lines.append(line)
+    lines.append(hint)
     return Listing("\n".join(lines), [(row.id or 0, labels[row.id or 0]) for row in rows])
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def describe(session: Session, rows: list[Subscription], language: str) -> dict[int, str]:

@@ -114,10 +114,15 @@ def get(session: Session, source_id: int) -> Source:
     return _found(sources.get_source(session, source_id), source_id)
 
 
+MAX_SOURCE_ID = 2**31 - 1
+"""The largest id the databases' integer key holds; a bigger number cannot name a source."""
+
+
 def parse_id(text: str) -> int:
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and other scripts' digits.
     cleaned = text.strip().lstrip("#")
-    if not cleaned.isdigit():
-        raise SourceAdminError(f"{text!r} is not a source number; see the list of sources")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 10 or int(cleaned) > MAX_SOURCE_ID:
+        raise SourceAdminError(f"{text[:40]!r} is not a source number; see the list of sources")
     return int(cleaned)
 
 

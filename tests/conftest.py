@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -34,6 +35,13 @@ import storage.models  # noqa: F401  (registers every table on SQLModel.metadata
 from ogp_watch.local_site import LocalSite
 from storage import schema
 from storage.database import make_engine, normalize_url, sqlite_url
+
+# Property-based tests (hypothesis) run the same examples on every run and machine, so a CI failure
+# reproduces locally; HYPOTHESIS_PROFILE=explore draws new examples on each run (and remembers the
+# failing ones in .hypothesis/) when hunting bugs.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL_ENV = "OGP_WATCH_TEST_POSTGRES_URL"

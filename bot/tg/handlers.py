@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import Chat as TelegramChat
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -97,7 +98,7 @@ async def start(update: Update, context: Context) -> None:
     wanted = _user_language(update)
 
     def work(session: Session) -> str:
-        stored = subscriptions.ensure_chat(session, chat.id, kind=chat.type, title=chat.title, language=wanted)
+        stored = subscriptions.ensure_chat(session, chat.id, kind=chat.type, title=_title(chat), language=wanted)
         return stored.language
 
     language = await _in_database(context, work)
@@ -123,7 +124,7 @@ async def lang(update: Update, context: Context) -> None:
         return
 
     def work(session: Session) -> None:
-        subscriptions.ensure_chat(session, chat.id, kind=chat.type, title=chat.title, language=wanted)
+        subscriptions.ensure_chat(session, chat.id, kind=chat.type, title=_title(chat), language=wanted)
         subscriptions.set_language(session, chat.id, wanted)
 
     await _in_database(context, work)
@@ -140,7 +141,7 @@ async def subscribe(update: Update, context: Context) -> None:
     fallback, index = _user_language(update), _index(context)
 
     def work(session: Session) -> str:
-        ref = ChatRef(chat.id, chat.type, chat.title, _stored_language(session, chat.id, fallback))
+        ref = ChatRef(chat.id, chat.type, _title(chat), _stored_language(session, chat.id, fallback))
         return subscribe_chat(session, index, ref, argument, user.id if user else None)
 
     await message.reply_text(await _in_database(context, work))
@@ -295,7 +296,7 @@ async def button(update: Update, context: Context) -> None:
         await query.answer(tr(language, "admins_only"), show_alert=True)
         return
     if isinstance(action, SubscribeMember):
-        ref = ChatRef(chat.id, chat.type, chat.title, language)
+        ref = ChatRef(chat.id, chat.type, _title(chat), language)
         reply = await _in_database(context, lambda s: subscribe_member(s, ref, action.member_id, query.from_user.id))
         await query.answer(reply or tr(language, "button_gone"))
     elif isinstance(action, ShowCommitments | CommitmentsPage):
@@ -317,7 +318,10 @@ async def _commitments(update: Update, context: Context, action: ShowCommitments
     await query.answer()
     chunks = render_answer(page.answer)
     keyboard = page_keyboard(page.member_id, page.page, page.pages, language)
-    if isinstance(action, ShowCommitments):
+    under_text = isinstance(query.message, Message) and bool(query.message.text)
+    # A page button can only be edited into a text message; under a chart (where only forged data puts
+    # one) Telegram refuses the edit, so the page comes as a message of its own.
+    if isinstance(action, ShowCommitments) or not under_text:
         for number, chunk in enumerate(chunks):
             await context.bot.send_message(chat.id, chunk, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                                            reply_markup=keyboard if number == len(chunks) - 1 else None)
@@ -366,6 +370,12 @@ def _index(context: Context) -> MemberIndex:
 async def _in_database(context: Context, work: Callable[[Session], T]) -> T:
     """``work`` in one transaction, in a worker thread: database calls must not stall the event loop."""
     return await asyncio.to_thread(run_transaction, _services(context).engine, work)
+
+
+def _title(chat: TelegramChat) -> str | None:
+    """A group's title as stored: whoever named the group may have put control characters in it (PostgreSQL
+    refuses NUL in text) or invisible ones; they go, as in command arguments."""
+    return clean_argument(chat.title or "") or None
 
 
 def _user_language(update: Update) -> str:
