@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -27,6 +28,21 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 POSTGRES_POOL_SIZE = 5
 POSTGRES_MAX_OVERFLOW = 10
 """The bot and the scheduler are a handful of threads; a small pool keeps us a polite server tenant."""
+
+POSTGRES_LOCK_TIMEOUT = "30s"
+"""A statement waiting this long for a lock (another process stuck inside a transaction, a migration waiting
+behind a long query) fails instead of holding a check or a delivery worker, and everything queued behind it,
+forever. No statement_timeout: a long query that is working (a migration building an index) must finish."""
+
+POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                       "tcp_user_timeout": 60_000}
+"""A server that vanished without closing the connection (a network cut, a host that died) is noticed in about
+a minute, instead of the two hours or more of the operating system's defaults during which a worker would wait
+on a dead socket. Client-side TCP settings, so they work through PgBouncer too."""
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+"""Errors that mean the database could not be used just now (down, restarting, unreachable, locked past the
+timeout, its pool exhausted), not that the work was wrong: callers wait and try again, and blame nothing else."""
 
 _PLAIN_POSTGRES_DRIVERS = {"postgres", "postgresql"}
 
@@ -55,14 +71,27 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
-        return create_engine(
+        engine = create_engine(
             parsed,
             pool_pre_ping=True,  # the server may restart under a long-running bot
             pool_size=POSTGRES_POOL_SIZE,
             max_overflow=POSTGRES_MAX_OVERFLOW,
-            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **POSTGRES_KEEPALIVES},
         )
+        # Set per session rather than as a startup "options" parameter, which PgBouncer refuses.
+        event.listen(engine, "connect", _configure_postgres)
+        return engine
     return create_engine(parsed)
+
+
+def _configure_postgres(dbapi_connection: Any, _record: Any) -> None:
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # in a transaction, the SET would be undone by the pool's rollback
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -129,6 +158,14 @@ def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: i
                 raise
             time.sleep(random.uniform(0.01, 0.05) * attempt)
     raise AssertionError("unreachable")
+
+
+def database_error_line(error: BaseException) -> str:
+    """One line for the log: the driver's own words, without the SQL statement and parameters SQLAlchemy
+    appends (long, and they may hold page text)."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _is_write_conflict(error: DBAPIError) -> bool:

@@ -193,3 +193,24 @@ def _wait(request: BaseHTTPRequestHandler, seconds: float) -> bool:
         if readable:
             return False
     return True
+
+
+def silent(seconds: float) -> Handler:
+    """Read the request, then say nothing at all for ``seconds``: not even a status line."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        request.close_connection = True
+        _wait(request, seconds)
+
+    return handle
+
+
+def truncated(declared_bytes: int, sent: bytes = b"<html><body><p>Synthetic page cut") -> Handler:
+    """Promise ``declared_bytes``, send ``sent``, hang up: a download cut short by a crashing server."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        request.close_connection = True
+        _start(request, 200, {"Content-Type": HTML, "Content-Length": str(declared_bytes)})
+        _write(request, sent)
+
+    return handle
