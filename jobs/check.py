@@ -12,6 +12,7 @@ so two workers seeing the same report at once still leave one document and one e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -32,8 +33,9 @@ from jobs.fetch import Fetcher, FetchOutcome, FetchResult
 from jobs.ingest import ingest
 from jobs.items import Item
 from jobs.listings import parse_listing
+from jobs.log_lines import LogValue, log_line, milliseconds
 from storage import events, sources
-from storage.database import run_transaction
+from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.events import NewEvent
 from storage.models import CheckStatus, Event, Source, SourceKind
 
@@ -68,6 +70,24 @@ class CheckReport:
     items_new: int = 0
     items_failed: int = 0
     elapsed_s: float = 0.0
+    kind: str = ""
+    http_status: int | None = None  # of the source's own URL (items and older listing pages not included)
+    fetches: int = 0
+    bytes_read: int = 0
+    fetch_s: float = 0.0
+    """Time spent in fetches (robots.txt, politeness waits and retries included), the rest being analysis and
+    database work: the split an operator needs to tell a slow site from a slow database."""
+
+    def log_fields(self) -> dict[str, LogValue]:
+        """The ``check ...`` log line's fields (``jobs.log_lines``); no URL, which may carry credentials."""
+        if self.status is None:
+            return {"source": self.source_id, "outcome": "skipped", "reason": self.skipped}
+        outcome = {CheckStatus.OK: "changed", CheckStatus.UNCHANGED: "unchanged"}.get(self.status, "error")
+        return {"source": self.source_id, "kind": self.kind or None, "outcome": outcome, "http": self.http_status,
+                "fetches": self.fetches, "bytes": self.bytes_read, "items_new": self.items_new,
+                "items_failed": self.items_failed, "events": len(self.events),
+                "fetch_ms": milliseconds(self.fetch_s), "total_ms": milliseconds(self.elapsed_s),
+                "error": self.error}
 
     def summary(self) -> str:
         name = f"source {self.source_id} ({self.label})" if self.label else f"source {self.source_id}"
@@ -120,11 +140,13 @@ class SourceChecker:
         self.max_new_items = max_new_items
         self.max_listing_pages = max_listing_pages
         self.failures_before_alert = failures_before_alert
+        self._leases_to_give_back: set[int] = set()
 
     async def check_due(
         self, *, limit: int = 100, concurrency: int = 4, on_done: Callable[[CheckReport], None] | None = None
     ) -> list[CheckReport]:
         """Check every source that is due, ``concurrency`` at a time."""
+        await self._give_back_leases()
         due = await self._db(lambda s: sources.due_source_ids(s, limit=limit))
         return await self.check_many(due, concurrency=concurrency, force=False, on_done=on_done)
 
@@ -152,23 +174,30 @@ class SourceChecker:
         a check already running elsewhere is never doubled."""
         started = time.perf_counter()
         report = CheckReport(source_id=source_id)
-        claimed = await self._db(
-            lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
-        )
-        if not claimed:
-            exists = await self._db(lambda s: sources.get_source(s, source_id) is not None)
-            report.skipped = "being checked by another worker" if exists else "no such source"
-            if exists and not force:
-                report.skipped = "not due, paused or being checked by another worker"
-            return report
+        try:
+            claimed = await self._db(
+                lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
+            )
+            if not claimed:
+                exists = await self._db(lambda s: sources.get_source(s, source_id) is not None)
+                report.skipped = "being checked by another worker" if exists else "no such source"
+                if exists and not force:
+                    report.skipped = "not due, paused or being checked by another worker"
+                return report
+        except DATABASE_UNAVAILABLE as error:
+            return self._database_away(report, error)
+        self._leases_to_give_back.discard(source_id)
         record: sources.CheckRecord | None = None
         try:
             snapshot = await self._db(lambda s: self._snapshot(s, source_id))
-            report.url, report.label = snapshot.url, snapshot.label
+            report.url, report.label, report.kind = snapshot.url, snapshot.label, snapshot.kind
             record = await self._run(snapshot, report)
         except asyncio.CancelledError:
-            await asyncio.shield(self._db(lambda s: sources.release(s, source_id, owner=self.owner)))
+            with contextlib.suppress(*DATABASE_UNAVAILABLE):  # then the lease simply expires
+                await asyncio.shield(self._db(lambda s: sources.release(s, source_id, owner=self.owner)))
             raise
+        except DATABASE_UNAVAILABLE as error:
+            return self._database_away(report, error)
         except _SourceUnreadable as error:
             record = sources.CheckRecord(CheckStatus.ERROR, error=str(error))
         except Exception as error:  # one broken source must never stop the others
@@ -178,17 +207,49 @@ class SourceChecker:
             report.elapsed_s = time.perf_counter() - started
         final = record
         report.status, report.error = final.status, final.error or report.error
-        report.events += await self._db(lambda s: self._finish(s, source_id, final))
-        log.info("check %s", report.summary())
+        try:
+            report.events += await self._db(lambda s: self._finish(s, source_id, final))
+        except DATABASE_UNAVAILABLE as error:
+            return self._database_away(report, error)
+        log.info("%s", log_line("check", **report.log_fields()))
         return report
+
+    def _database_away(self, report: CheckReport, error: Exception) -> CheckReport:
+        """The database failed, not the source: nothing is recorded against the source (three blips must not
+        tell admins it is failing), and its lease goes back as soon as the database answers again, so that it
+        is checked again then rather than when the lease would expire. Events already stored stay in the report,
+        to be handed on once."""
+        self._leases_to_give_back.add(report.source_id)
+        report.status, report.error = None, None
+        report.skipped = f"database unavailable: {database_error_line(error)}"
+        log.warning("%s", log_line("check", **report.log_fields()))
+        return report
+
+    async def _give_back_leases(self) -> None:
+        if not self._leases_to_give_back:
+            return
+        waiting = set(self._leases_to_give_back)
+
+        def give_back(session: Session) -> None:
+            for source_id in waiting:
+                sources.release(session, source_id, owner=self.owner)
+
+        with contextlib.suppress(*DATABASE_UNAVAILABLE):  # still away: next time
+            await self._db(give_back)
+            self._leases_to_give_back -= waiting
 
     # -- the steps ------------------------------------------------------------------------------------
 
     async def _run(self, source: _Snapshot, report: CheckReport) -> sources.CheckRecord:
-        fetched = await self.fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+        fetched = await self._fetch(report, source.url, etag=source.etag, last_modified=source.last_modified)
         if fetched.outcome == FetchOutcome.ERROR:
             return sources.CheckRecord(CheckStatus.ERROR, http_status=fetched.http_status, error=fetched.error,
                                        retry_after_s=fetched.retry_after_s)
+        if fetched.outcome == FetchOutcome.OK and not fetched.body.strip():
+            # A server hiccup, not the page's new content: taken as content it would replace the last good
+            # read's validators and hash, and hide from admins a source that keeps answering with nothing.
+            return sources.CheckRecord(CheckStatus.ERROR, http_status=fetched.http_status,
+                                       error=f"empty response (HTTP {fetched.http_status} with no content)")
         unchanged = sources.CheckRecord(CheckStatus.UNCHANGED, http_status=fetched.http_status)
         if fetched.outcome == FetchOutcome.NOT_MODIFIED or fetched.content_hash == source.content_hash:
             return unchanged
@@ -197,9 +258,9 @@ class SourceChecker:
         if source.kind == SourceKind.PAGE:
             report.events += await self._page(source, fetched, baseline=False)
             return ok
-        items = await self._new_items(source, fetched)
+        items = await self._new_items(source, fetched, report)
         for item in items[: self.max_new_items]:
-            page = await self.fetcher.fetch(item.url)
+            page = await self._fetch(report, item.url)
             if page.outcome == FetchOutcome.ERROR and page.transient:
                 report.items_failed += 1
                 report.error = f"{item.url}: {page.error}"
@@ -214,7 +275,7 @@ class SourceChecker:
             return sources.CheckRecord(CheckStatus.OK, http_status=fetched.http_status, error=report.error)
         return ok
 
-    async def _new_items(self, source: _Snapshot, fetched: FetchResult) -> list[Item]:
+    async def _new_items(self, source: _Snapshot, fetched: FetchResult, report: CheckReport) -> list[Item]:
         """Items not seen before, oldest first; older listing pages are read only while all items are new."""
         if source.kind == SourceKind.FEED:
             feed = parse_feed(fetched.body, fetched.final_url)
@@ -231,11 +292,21 @@ class SourceChecker:
                 break
             if pages >= self.max_listing_pages or len(collected) >= self.max_new_items:
                 break
-            page = await self.fetcher.fetch(listing.next_page)
+            page = await self._fetch(report, listing.next_page)
             pages += 1
             if page.outcome != FetchOutcome.OK:
                 break
         return list(reversed(collected))
+
+    async def _fetch(self, report: CheckReport, url: str, **validators: str | None) -> FetchResult:
+        """Fetch, and count what it cost in the report (for the check's log line)."""
+        fetched = await self.fetcher.fetch(url, **validators)
+        if report.fetches == 0:
+            report.http_status = fetched.http_status
+        report.fetches += 1
+        report.bytes_read += len(fetched.body)
+        report.fetch_s += fetched.elapsed_s
+        return fetched
 
     async def _unknown(self, source: _Snapshot, items: list[Item]) -> list[Item]:
         known = await self._db(lambda s: sources.known_item_urls(s, source.id, [i.url for i in items]))

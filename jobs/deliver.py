@@ -24,6 +24,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection
@@ -39,9 +40,10 @@ from sqlmodel import Session, col, select
 
 from bot.alerts import render_alert
 from jobs.fanout import fan_out
+from jobs.log_lines import log_line, milliseconds
 from jobs.rate_limit import DeliveryLimiter, DeliveryLimits
 from storage import subscriptions
-from storage.database import run_transaction
+from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.models import Chat, ChatKind, Delivery, DeliveryStatus, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -241,6 +243,8 @@ class Dispatcher:
         self._texts: dict[tuple[int, str], str | None] = {}
         self._stop: asyncio.Event | None = None
         self._writes = _GroupCommit(engine)
+        self._current_pass: _Pass | None = None
+        """So that what a pass sent before the database went away is still counted."""
 
     @property
     def in_flight_bound(self) -> int:
@@ -253,7 +257,7 @@ class Dispatcher:
         Rows that fall due while this runs are included (a flood-control pause ends inside it); rows
         retried later than that are left for the next call.
         """
-        current = _Pass()
+        current = self._current_pass = _Pass()
         current.stats.blocked += await self._db(self._prepare)
         while not self._stopping():
             horizon = utcnow() + timedelta(seconds=self.limiter.paused_for())
@@ -284,9 +288,14 @@ class Dispatcher:
             while not stop.is_set():
                 try:
                     stats = await self._pass_until_stopped(stop)
+                except DATABASE_UNAVAILABLE as error:  # one line per pass, not a traceback a second
+                    log.warning("%s", log_line("delivery pass", outcome="interrupted",
+                                               retry_ms=milliseconds(idle_seconds),
+                                               reason=f"database unavailable: {database_error_line(error)}"))
+                    stats = self._current_pass.stats if self._current_pass else DispatchStats()
                 except SQLAlchemyError:
                     log.exception("delivery pass failed on the database; trying again in %.0f s", idle_seconds)
-                    stats = DispatchStats()
+                    stats = self._current_pass.stats if self._current_pass else DispatchStats()
                 total += stats
                 if stats.busy and on_pass is not None:
                     on_pass(stats)
@@ -325,19 +334,37 @@ class Dispatcher:
 
     async def _send_batch(self, batch: list[_Due], current: _Pass) -> None:
         queue = deque(batch)
+        stats, claimed_before, started = DispatchStats(), current.claimed, time.perf_counter()
+
+        database_away: list[Exception] = []
 
         async def worker() -> None:
-            while queue and not self._stopping():
+            while queue and not self._stopping() and not database_away:
                 due = queue.popleft()
-                if await self._deliver(due, current.stats):
+                try:
+                    delivered = await self._deliver(due, stats)
+                except DATABASE_UNAVAILABLE as error:
+                    # No worker takes another row, but none is cancelled: one may be recording an alert it sent,
+                    # and cancelled it would leave that alert to be sent again when its claim expires.
+                    database_away.append(error)
+                    return
+                if delivered:
                     current.claimed += 1
 
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(min(self.concurrency, len(batch))):
                     group.create_task(worker())
+            if database_away:
+                raise database_away[0]
         except BaseExceptionGroup as failures:
             raise failures.exceptions[0] from None  # the sender broke: its own error, not a group of them
+        finally:
+            current.stats += stats
+            # rows - claimed: taken by another dispatcher meanwhile, or left when stopping.
+            log.info("%s", log_line("delivery batch", rows=len(batch), claimed=current.claimed - claimed_before,
+                                    sent=stats.sent, retried=stats.retried, failed=stats.failed,
+                                    blocked=stats.blocked, ms=milliseconds(time.perf_counter() - started)))
 
     async def _deliver(self, due: _Due, stats: DispatchStats) -> bool:
         """Send one row; False if it was no longer ours to send."""

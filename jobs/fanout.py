@@ -46,7 +46,7 @@ def fan_out(
     done: list[FanOut] = []
     for event in pending:
         assert event.id is not None
-        chat_ids = sorted(_chats_for(session, event, admin_chat_ids))
+        chat_ids = sorted(chats_for(session, event, admin_chat_ids))
         if chat_ids:
             rows = [{"event_id": event.id, "chat_id": chat_id, "status": DeliveryStatus.PENDING.value,
                      "attempts": 0, "next_attempt_at": moment, "created_at": moment} for chat_id in chat_ids]
@@ -58,7 +58,8 @@ def fan_out(
     return done
 
 
-def _chats_for(session: Session, event: Event, admin_chat_ids: Collection[int]) -> set[int]:
+def chats_for(session: Session, event: Event, admin_chat_ids: Collection[int] = ()) -> set[int]:
+    """The chats an event is for: subscribers to its topic, member or words; admins for source failures."""
     if event.baseline:
         return set()  # what a new source already listed is known, not news
     if event.kind == EventKind.SOURCE_FAILURE:

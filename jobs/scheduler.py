@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from jobs.check import CheckReport, SourceChecker
+from jobs.check import LEASE, CheckReport, SourceChecker
 from jobs.fetch import Fetcher, FetchPolicy
-from storage.models import Event
+from jobs.log_lines import log_line, milliseconds
+from storage.database import DATABASE_UNAVAILABLE, database_error_line
+from storage.models import CheckStatus, Event
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,10 @@ class Watcher:
         concurrency: int = 4,
         on_events: EventHandler | None = None,
         on_report: Callable[[CheckReport], None] | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.engine = engine
+        self.lease = lease
         self.policy = policy
         self.tick_seconds = tick_seconds
         self.concurrency = concurrency
@@ -52,7 +57,7 @@ class Watcher:
 
     async def start(self) -> None:
         self.fetcher = Fetcher(self.policy)
-        self.checker = SourceChecker(self.engine, self.fetcher)
+        self.checker = SourceChecker(self.engine, self.fetcher, lease=self.lease)
         self.scheduler.add_job(
             self.tick,
             "interval",
@@ -69,15 +74,24 @@ class Watcher:
     async def tick(self) -> None:
         assert self.checker is not None
         self._tick_task = asyncio.current_task()
+        started = time.perf_counter()
         try:
             reports = await self.checker.check_due(concurrency=self.concurrency, on_done=self.on_report)
-        except Exception:  # the database may be away for a moment: log, and the next tick tries again
+        except DATABASE_UNAVAILABLE as error:  # away for a moment: one line a tick, and the next tick tries again
+            log.warning("%s", log_line("watcher tick", outcome="skipped",
+                                       reason=f"database unavailable: {database_error_line(error)}"))
+            return
+        except Exception:  # a bug: in full, and the next tick tries again
             log.exception("watcher tick failed")
             return
         finally:
             self.ticks += 1
             self._tick_task = None
         new = [event for report in reports for event in report.events]
+        checked = [report for report in reports if report.status is not None]
+        failed = sum(report.status == CheckStatus.ERROR for report in checked)
+        log.info("%s", log_line("watcher tick", due=len(reports), checked=len(checked), failed=failed,
+                                events=len(new), ms=milliseconds(time.perf_counter() - started)))
         if new and self.on_events is not None:
             result = self.on_events(new)
             if asyncio.iscoroutine(result):

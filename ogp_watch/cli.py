@@ -29,12 +29,13 @@ from jobs import source_admin
 from jobs.analysis import analyse_page
 from jobs.ingest import ingest
 from jobs.source_admin import SourceAdminError
+from ogp_watch import exchange_commands
 from ogp_watch.app import check_now, configure_logging, fetch_policy, open_database
 from ogp_watch.errors import UserError
 from ogp_watch.settings import Settings
 from storage import events as storage_events
-from storage import knowledge, queries, sources
-from storage.database import session_scope
+from storage import knowledge, queries, schema, sources
+from storage.database import make_engine, session_scope
 from storage.models import CheckStatus, Event, EventKind, SourceKind, utcnow
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
@@ -47,8 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("chat", help="chat in the terminal")
-    run = sub.add_parser("run", help="watch sources on a schedule and chat in the terminal")
-    run.add_argument("--no-chat", action="store_true", help="only watch (default when stdin is no terminal)")
+    run = sub.add_parser("run", help="watch sources on a schedule; the Telegram bot or the terminal chat")
+    run.add_argument("--no-chat", action="store_true", help="no terminal chat (default when stdin is no terminal)")
+    run.add_argument("--role", choices=["all", "bot", "worker"], default="all",
+                     help="with a token: bot = only answer Telegram updates; worker = only check sources and "
+                          "send alerts; all (default) = both")
+    sub.add_parser("migrate", help="bring the database schema up to date (once, before starting new processes)")
     demo = sub.add_parser("demo", help="watch a local copy of OGP's site, show what is found, then chat")
     demo.add_argument("--no-chat", action="store_true", help="stop after showing the events")
     ask = sub.add_parser("ask", help="answer one question")
@@ -92,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     deliver.add_argument("--concurrency", type=int, default=None,
                          help="sends in flight at once, and so the most alerts a crash can repeat (default 8)")
     deliver.add_argument("--claim-ttl", type=float, default=None, metavar="SECONDS",
-                         help="after a crash, how long a claimed alert waits before it is sent again (default 60)")
+                         help="after a crash, how long a claimed alert waits before it is sent again "
+                              "(default: OGP_WATCH_DELIVERY_CLAIM_SECONDS, 60)")
+
+    doctor = sub.add_parser("doctor", help="check settings, database, schema, Telegram and sources; changes nothing")
+    doctor.add_argument("--json", action="store_true")
+    exchange_commands.add_parsers(sub)
     return parser
 
 
@@ -102,10 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args.command = "chat"
     try:
+        if args.command == "doctor":  # reads the settings itself (bad ones are its findings) and never migrates
+            return cmd_doctor(args)
         settings = Settings()
         configure_logging(settings)
         if args.command == "demo":  # the demo keeps its own throw-away database
             return cmd_demo(None, settings, args)
+        if args.command == "migrate":  # before open_database, which refuses an outdated schema
+            return cmd_migrate(settings)
         engine = open_database(settings)
         return COMMANDS[args.command](engine, settings, args)
     except ValidationError as error:
@@ -319,9 +333,27 @@ def event_json(event: Event) -> dict[str, object]:
 
 
 def cmd_run(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
-    from ogp_watch.runner import run
+    from ogp_watch.runner import Role, run
 
-    return run(engine, settings, chat=not args.no_chat and sys.stdin.isatty())
+    return run(engine, settings, chat=not args.no_chat and sys.stdin.isatty(), role=Role(args.role))
+
+
+def cmd_migrate(settings: Settings) -> int:
+    """Migrate under the setup lock, so that processes starting meanwhile wait for it instead of racing."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with schema.setup_lock(engine):
+            migration = schema.ensure_current(engine, migrate=True)
+    except schema.SchemaError as error:
+        raise UserError(str(error)) from None
+    finally:
+        engine.dispose()
+    if migration is None:
+        print(f"The database schema is up to date (revision {schema.head_revision()}).")
+    else:
+        print(f"Migrated the database schema from {migration.from_revision or 'an empty database'} "
+              f"to revision {migration.to_revision}.")
+    return 0
 
 
 def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
@@ -331,14 +363,14 @@ def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) ->
     from telegram.error import InvalidToken, NetworkError
 
     from bot.tg.sender import TelegramSender, build_bot
-    from jobs.deliver import CLAIM_TTL_S, DEFAULT_CONCURRENCY, Dispatcher, outbox_counts
+    from jobs.deliver import DEFAULT_CONCURRENCY, Dispatcher, outbox_counts
     from jobs.rate_limit import DeliveryLimits
 
     if settings.telegram_token is None:
         raise UserError("deliver sends with the bot's token: set OGP_WATCH_TELEGRAM_TOKEN")
     token = settings.telegram_token.get_secret_value()
     concurrency = args.concurrency if args.concurrency is not None else DEFAULT_CONCURRENCY
-    claim_ttl = args.claim_ttl if args.claim_ttl is not None else CLAIM_TTL_S
+    claim_ttl = args.claim_ttl if args.claim_ttl is not None else settings.delivery_claim_seconds
     if concurrency < 1 or claim_ttl <= 0:
         raise UserError("--concurrency must be at least 1 and --claim-ttl more than 0")
     bad_token = UserError("Telegram refused the bot token (OGP_WATCH_TELEGRAM_TOKEN)")
@@ -375,6 +407,18 @@ def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) ->
     return asyncio.run(deliver())
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Exit status 1 when a check failed, so a deployment script can stop on it."""
+    from ogp_watch import doctor
+
+    findings = doctor.examine()
+    if args.json:
+        print(json.dumps(doctor.report_json(findings), ensure_ascii=False, indent=2))
+    else:
+        print(doctor.report_text(findings))
+    return 1 if doctor.failed(findings) else 0
+
+
 def cmd_demo(engine: Engine | None, settings: Settings, args: argparse.Namespace) -> int:
     from ogp_watch.demo import run_demo
 
@@ -393,6 +437,7 @@ COMMANDS = {
     "commitments": cmd_commitments,
     "facts": cmd_facts,
     "deliver": cmd_deliver,
+    **exchange_commands.COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     allow_private_sources: bool = False
     """Let admins watch addresses on private, loopback or link-local networks (tests and the demo)."""
 
+    auto_migrate: bool = True
+    """Bring the database schema up to date at start-up. Set false where migrations are a deployment step
+    (``ogp-watch migrate``): an outdated schema then stops the process with that instruction."""
+
     default_sources: bool = True
     """Watch OGP's own news and IRM-report listings and feeds on a new installation."""
 
@@ -48,6 +52,21 @@ class Settings(BaseSettings):
 
     check_concurrency: int = Field(default=4, ge=1, le=64)
     """Sources checked at the same time by one process (each host still gets at most two requests at once)."""
+
+    host_delay_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+    """Least time between two requests to one host. Be polite to OGP's website; lower it only for a server
+    of your own (a mirror, tests)."""
+
+    host_concurrency: int = Field(default=2, ge=1, le=64)
+    """Requests to one host at the same time."""
+
+    check_lease_seconds: float = Field(default=900.0, ge=5.0, le=86400.0)
+    """How long a process may hold a source it is checking; if the process dies, another one checks the
+    source after this long."""
+
+    delivery_claim_seconds: float = Field(default=60.0, ge=2.0, le=3600.0)
+    """How long a process may hold an alert it is sending; if the process dies, another one sends it after
+    this long (the send itself times out at half of it)."""
 
     send_rate_per_second: float = Field(default=30.0, ge=0.0)
     """Alerts sent per second over all chats (Telegram allows about 30); 0 turns the limit off (tests)."""

@@ -6,6 +6,9 @@ work the same from a checkout and from an installed wheel.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
+
+from storage.process_lock import sqlite_setup_turn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -79,3 +84,59 @@ def head_revision() -> str:
 def is_current(engine: Engine) -> bool:
     """Whether the database is at the newest revision, i.e. safe for this code to use."""
     return current_revision(engine) == head_revision()
+
+
+class SchemaError(Exception):
+    """The database's schema does not fit this code; the message says what to run."""
+
+
+MIGRATION_LOCK_ID = 0x0_6F_67_70_77  # "ogpw": one PostgreSQL advisory lock key for schema and setup work
+"""Several processes starting at once against one PostgreSQL take turns: the first migrates (and loads
+the starter data), the others wait, then find nothing left to do."""
+
+
+@contextmanager
+def setup_lock(engine: Engine) -> Iterator[None]:
+    """Serialise start-up work (migrations, starter data) between processes sharing a database."""
+    if engine.dialect.name != "postgresql":
+        with sqlite_setup_turn(engine):
+            yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_ID})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_ID})
+            connection.commit()
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+@dataclass(frozen=True)
+class Migration:
+    from_revision: str | None  # None: a new, empty database
+    to_revision: str
+
+
+def ensure_current(engine: Engine, *, migrate: bool) -> Migration | None:
+    """Make sure this code can use the database: migrate it when allowed, else refuse with the command to
+    run. Returns what was migrated (None when it was already current). Call under ``setup_lock``."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    if current is not None and current not in known_revisions():
+        raise SchemaError(
+            f"the database schema is at revision {current}, newer than this OGP Watch knows (latest {head}): "
+            "upgrade OGP Watch"
+        )
+    if not migrate:
+        raise SchemaError(
+            f"the database schema is at revision {current or 'none'}, this OGP Watch needs {head}: run "
+            "`ogp-watch migrate` once (or set OGP_WATCH_AUTO_MIGRATE=true)"
+        )
+    upgrade(engine)
+    return Migration(current, head)

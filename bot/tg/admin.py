@@ -1,4 +1,5 @@
-"""Admin commands in Telegram: manage watched sources, check them now, see how the bot is doing.
+"""Admin commands in Telegram: manage watched sources, check them now, see how the bot is doing, export
+the data as files (``storage.exchange``).
 
 A thin adapter over ``jobs.source_admin`` (the same operations and error wording as ``ogp-watch sources``)
 and ``BotServices.check_sources``: this module only reads arguments, checks who is asking, runs the
@@ -16,13 +17,12 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine, distinct, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 from telegram import LinkPreviewOptions, Message, Update
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, filters
 
 from bot.admin_texts import DEFAULT_LANGUAGE, LANGUAGES, text
@@ -32,7 +32,11 @@ from jobs.check import CheckReport
 from jobs.source_admin import SourceAdminError
 from storage import sources
 from storage.database import run_transaction
-from storage.models import Chat, Delivery, DeliveryStatus, Event, Source, Subscription, utcnow
+from storage.exchange.export import export_filename, export_to_file
+from storage.exchange.formats import ExportFormat, ExportTooLarge
+from storage.exchange.tables import ExportKind
+from storage.models import Chat, Source, utcnow
+from storage.stats import collect_totals
 
 log = logging.getLogger(__name__)
 
@@ -217,59 +221,58 @@ def check_texts(call: AdminCall, reports: Sequence[CheckReport]) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class AdminStats:
-    """Counts an admin looks at to see whether the bot is healthy and used."""
-
-    chats_active: int  # chats with at least one subscription
-    chats_inactive: int
-    subscriptions: int
-    sources_enabled: int
-    sources_paused: int
-    sources_failing: int  # enabled, with a failed last check
-    events: int
-    events_last_day: int
-    deliveries: dict[str, int]  # every DeliveryStatus, zero included
-
-    @property
-    def sources(self) -> int:
-        return self.sources_enabled + self.sources_paused
-
-
-def collect_stats(session: Session, *, now: datetime | None = None) -> AdminStats:
-    """Counted by the database (a handful of aggregate queries), never by loading rows."""
-    moment = now or utcnow()
-    subscribed = dict(session.exec(
-        select(Chat.active, func.count(distinct(col(Chat.id))))
-        .join(Subscription, col(Subscription.chat_id) == col(Chat.id))
-        .group_by(col(Chat.active))
-    ).all())
-    by_enabled = dict(session.exec(select(Source.enabled, func.count()).group_by(col(Source.enabled))).all())
-    failing = session.exec(select(func.count()).select_from(Source)
-                           .where(Source.enabled == True, col(Source.consecutive_failures) > 0)).one()  # noqa: E712
-    by_status = dict(session.exec(select(Delivery.status, func.count()).group_by(col(Delivery.status))).all())
-    return AdminStats(
-        chats_active=subscribed.get(True, 0),
-        chats_inactive=subscribed.get(False, 0),
-        subscriptions=session.exec(select(func.count()).select_from(Subscription)).one(),
-        sources_enabled=by_enabled.get(True, 0),
-        sources_paused=by_enabled.get(False, 0),
-        sources_failing=failing,
-        events=session.exec(select(func.count()).select_from(Event)).one(),
-        events_last_day=session.exec(select(func.count()).select_from(Event)
-                                     .where(col(Event.created_at) >= moment - timedelta(days=1))).one(),
-        deliveries={status.value: by_status.get(status.value, 0) for status in DeliveryStatus},
-    )
-
-
 async def stats(call: AdminCall) -> None:
-    counts = await call.read(collect_stats)
+    counts = await call.read(collect_totals)
     await call.reply(call.say(
         "stats", chats_active=counts.chats_active, chats_inactive=counts.chats_inactive,
         subscriptions=counts.subscriptions, sources=counts.sources, sources_enabled=counts.sources_enabled,
         sources_paused=counts.sources_paused, sources_failing=counts.sources_failing, events=counts.events,
         events_last_day=counts.events_last_day, **counts.deliveries,
     ))
+
+
+TELEGRAM_DOCUMENT_LIMIT = 50 * 1000 * 1000
+"""The largest file a bot may send (50 MB); a larger export stops there and the admin is told how to get it."""
+
+EXPORT_KIND_WORDS = {**{kind.value: kind for kind in ExportKind}, "miembros": ExportKind.MEMBERS,
+                     "compromisos": ExportKind.COMMITMENTS, "eventos": ExportKind.EVENTS,
+                     "fuentes": ExportKind.SOURCES}
+
+
+async def export(call: AdminCall) -> None:
+    """/export KIND [csv|json]: the file as a document in this chat (docs/data-exchange.md)."""
+    words = [arg.lower() for arg in call.args]
+    kind = EXPORT_KIND_WORDS.get(words[0]) if words else None
+    formats = {f.value: f for f in ExportFormat}
+    if kind is None or len(words) > 2 or (len(words) == 2 and words[1] not in formats):
+        await call.reply(call.say("usage_export"))
+        return
+    export_format = formats[words[1]] if len(words) == 2 else ExportFormat.CSV
+    log.info("admin %s exports %s as %s", call.user_id, kind, export_format)
+    # Like /check: a big export takes a while to write and upload, and other chats must not wait for it.
+    call.application.create_task(_send_export(call, kind, export_format), name=f"admin /export {kind}")
+
+
+async def _send_export(call: AdminCall, kind: ExportKind, export_format: ExportFormat) -> None:
+    try:
+        await call.message.get_bot().send_chat_action(call.chat_id, ChatAction.UPLOAD_DOCUMENT)
+        try:
+            document, rows = await asyncio.to_thread(export_to_file, call.services.engine, kind, export_format,
+                                                     max_bytes=TELEGRAM_DOCUMENT_LIMIT)
+        except ExportTooLarge:
+            await call.reply(call.say("export_too_large", kind=call.say(f"export_kind_{kind}"),
+                                      limit=TELEGRAM_DOCUMENT_LIMIT // 1000**2, cli_kind=kind.value,
+                                      cli_format=export_format.value))
+            return
+        with document:
+            content = document.read()  # PTB uploads from memory either way; at most the 50 MB cap
+        caption = call.say("export_caption_1" if rows == 1 else "export_caption_n", count=rows,
+                           kind=call.say(f"export_kind_{kind}"), format=export_format.value.upper())
+        await call.message.reply_document(content, filename=export_filename(kind, export_format), caption=caption,
+                                          parse_mode=ParseMode.HTML)
+    except Exception:
+        log.exception("/export %s from admin %s failed", kind, call.user_id)
+        await call.reply(call.say("export_failed"))
 
 
 COMMANDS: dict[str, Operation] = {
@@ -280,6 +283,7 @@ COMMANDS: dict[str, Operation] = {
     "source_remove": _set_state(source_admin.remove, "removed"),
     "check": check,
     "stats": stats,
+    "export": export,
 }
 
 
@@ -316,7 +320,8 @@ def _guarded(name: str, operation: Operation) -> Callable[[Update, ContextTypes.
             else:
                 await operation(call)
         except SourceAdminError as error:
-            await call.reply(call.say("failed", reason=str(error)))
+            # Clipped: the reason quotes the argument, which can be as long as a message.
+            await call.reply(call.say("failed", reason=_html(str(error), ERROR_SHOWN)))
         except Exception:
             log.exception("/%s from admin %s in chat %s failed", name, user_id, chat.id)
             await call.reply(call.say("internal_error"))

@@ -11,13 +11,14 @@ import importlib.util
 import logging
 import traceback
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.admin_texts import COMMAND_DESCRIPTIONS as ADMIN_COMMAND_DESCRIPTIONS
 from bot.texts_tg import LANGUAGES, command_menu, language_of, tr
 from bot.tg import handlers
-from bot.tg.services import BotServices, attach
+from bot.tg.services import BotServices, attach, services_of
 from ogp_watch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,23 @@ async def set_command_menus(application: Application) -> None:  # type: ignore[t
             await application.bot.set_my_commands(commands, language_code=None if language == "en" else language)
         except TelegramError as error:
             log.warning("could not set the %s command menu: %s", language, error)
+    await set_admin_menus(application)
+
+
+async def set_admin_menus(application: Application) -> None:  # type: ignore[type-arg]
+    """Admins see the admin commands too, in their private chat with the bot (a chat-scoped menu). Telegram
+    refuses the scope for an admin who has never started the bot: that admin gets the menu next time."""
+    for admin_id in sorted(services_of(application).settings.admin_ids):
+        for language in LANGUAGES:
+            menu = command_menu(language) + list(ADMIN_COMMAND_DESCRIPTIONS[language].items())
+            try:
+                await application.bot.set_my_commands(
+                    [BotCommand(command, description[:256]) for command, description in menu],
+                    scope=BotCommandScopeChat(admin_id), language_code=None if language == "en" else language,
+                )
+            except TelegramError as error:
+                log.info("no admin command menu for admin %s yet: %s", admin_id, error)
+                break
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

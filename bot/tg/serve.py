@@ -3,13 +3,14 @@
 ``Application.run_polling`` / ``run_webhook`` own the event loop and the signals; OGP Watch runs the
 watcher and the alert dispatcher in the same loop, so it drives the application's life cycle itself, in
 the order PTB's own runners use: initialise (getMe), ``post_init`` (the command menus; PTB calls it only
-from its runners), start the updater, start the application, and stop the same way in reverse.
+from its runners), start receiving, start the application, and stop the same way in reverse. Polling uses
+PTB's updater; the webhook is our own server (``bot.tg.webhook_server``), which adds health and metrics.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.tg.webhook_server import HealthCheck, WebhookCounters, WebhookServer
 from ogp_watch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,17 @@ def webhook_path(webhook_url: str) -> str:
 
 
 @asynccontextmanager
-async def receiving_updates(application: Application, settings: Settings) -> AsyncIterator[Receiving]:  # type: ignore[type-arg]
-    """Updates flow to the handlers inside the ``async with``; leaving it stops them and shuts PTB down."""
+async def receiving_updates(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    *,
+    health: HealthCheck,
+    metrics: Callable[[WebhookCounters], Awaitable[str]],
+) -> AsyncIterator[Receiving]:
+    """Updates flow to the handlers inside the ``async with``; leaving it stops them and shuts PTB down.
+
+    In webhook mode ``/healthz`` answers from ``health`` and ``/metrics`` from ``metrics`` (given the
+    webhook's own counters) on the webhook's port."""
     if settings.webhook_url and settings.webhook_secret is None:
         raise BotStartError(
             "webhook mode needs a secret: set OGP_WATCH_WEBHOOK_SECRET (1-256 characters: A-Z a-z 0-9 _ -), "
@@ -59,22 +70,22 @@ async def receiving_updates(application: Application, settings: Settings) -> Asy
         raise BotStartError("Telegram refused the bot token (OGP_WATCH_TELEGRAM_TOKEN)") from None
     except NetworkError as error:
         raise BotStartError(f"cannot reach the Bot API at {settings.telegram_api_url}: {error}") from None
+    server: WebhookServer | None = None
+    updater = application.updater
+    assert updater is not None  # build_application keeps PTB's default updater (used for polling)
     try:
         if application.post_init is not None:
             await application.post_init(application)
-        updater = application.updater
-        assert updater is not None  # build_application keeps PTB's default updater
         try:
             if settings.webhook_url:
                 assert settings.webhook_secret is not None
-                await updater.start_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path=webhook_path(settings.webhook_url),
-                    webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret.get_secret_value(),
-                    allowed_updates=Update.ALL_TYPES,
-                )
+                secret = settings.webhook_secret.get_secret_value()
+                server = WebhookServer(application, path=webhook_path(settings.webhook_url), secret=secret,
+                                       health=health, metrics=metrics)
+                await server.start(settings.webhook_listen, settings.webhook_port)
+                # Every process sets the same webhook: harmless, and whichever starts last leaves it right.
+                await application.bot.set_webhook(settings.webhook_url, secret_token=secret,
+                                                  allowed_updates=Update.ALL_TYPES)
                 receiving = Receiving(application.bot.username, "webhook",
                                       f"listening on {settings.webhook_listen}:{settings.webhook_port}")
             else:
@@ -87,13 +98,16 @@ async def receiving_updates(application: Application, settings: Settings) -> Asy
         except TelegramError as error:
             raise BotStartError(f"Telegram refused to {'set the webhook' if settings.webhook_url else 'start polling'}:"
                                 f" {error}") from None
+        await application.start()
         try:
-            await application.start()
             yield receiving
         finally:
             if updater.running:
                 await updater.stop()
-            if application.running:
-                await application.stop()
+            if server is not None:
+                await server.stop()  # no new updates; those queued are still handled by stop() below
+            await application.stop()
     finally:
+        if server is not None:
+            await server.stop()
         await application.shutdown()

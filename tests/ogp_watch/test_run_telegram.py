@@ -3,6 +3,8 @@ watcher and the alert dispatcher together, talking to a local Bot API stand-in b
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import signal
 import socket
@@ -13,7 +15,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,9 +35,9 @@ WAIT_S = 30.0
 class RunningBot:
     """One ``ogp-watch run --no-chat`` process; its output is collected as it comes."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ogp_watch.cli", "run", "--no-chat"], cwd=cwd, env=env,
+            [sys.executable, "-m", "ogp_watch.cli", "run", "--no-chat", *args], cwd=cwd, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.out: list[str] = []
@@ -105,6 +109,17 @@ def _reply(standin: BotApiStandIn, chat_id: int, count: int = 1) -> SentMessage:
     return standin.sent_to(chat_id)[count - 1]
 
 
+def _open(request: urllib.request.Request | str) -> Any:
+    return urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10)
+
+
+def _metrics(port: int) -> dict[str, float]:
+    """The samples of a /metrics page, by name with labels."""
+    page = _open(f"http://127.0.0.1:{port}/metrics").read().decode()
+    return {name: float(value) for name, value in
+            (line.rsplit(" ", 1) for line in page.splitlines() if line and not line.startswith("#"))}
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -167,8 +182,19 @@ def test_webhook_mode_checks_the_secret_and_answers(
         forged = urllib.request.Request(hook, data=b'{"update_id": 999}', headers={
             "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "guessed"})
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(forged, timeout=10)
+            _open(forged)
         assert refused.value.code == 403
+        garbage = urllib.request.Request(hook, data=b"not json", headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _open(garbage)
+        assert refused.value.code == 400
+
+        health = json.loads(_open(f"http://127.0.0.1:{port}/healthz").read())
+        assert health == {"status": "ok", "database": "ok", "schema": "0004"}
+        metrics = _metrics(port)
+        assert metrics["ogp_watch_webhook_updates_total"] == 1
+        assert metrics["ogp_watch_webhook_refused_total"] == 2
+        assert metrics['ogp_watch_outbox{status="pending"}'] == 0 and metrics["ogp_watch_up"] == 1
     finally:
         code = bot.stop()
     assert code == 0, bot.output
@@ -200,3 +226,77 @@ def test_an_unreachable_bot_api_is_one_clear_line(bot_env, capsys, monkeypatch: 
     code, _, err = run_cli(capsys, "run", "--no-chat")
     assert code == 2 and "cannot reach the Bot API" in err and "Traceback" not in err
     assert TOKEN not in err
+
+
+class RoundRobinProxy:
+    """A load balancer in front of several webhook servers: each POST goes to the next one in turn."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends = backends
+        self.turn = itertools.count()
+        proxy = self
+
+        class Forward(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                target = proxy.backends[next(proxy.turn) % len(proxy.backends)] + self.path
+                headers = {name: value for name, value in self.headers.items()
+                           if name.lower() in {"content-type", "x-telegram-bot-api-secret-token"}}
+                try:
+                    status = _open(urllib.request.Request(target, data=body, headers=headers)).status
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> RoundRobinProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_several_bot_processes_share_one_webhook(
+    bot_env: dict[str, str], standin: BotApiStandIn, tmp_path: Path
+) -> None:
+    """Any process can take any update: what one process stored (a subscription), the other one sees."""
+    ports = [_free_port(), _free_port()]
+    secret = "shared-secret"
+    with RoundRobinProxy([f"http://127.0.0.1:{port}" for port in ports]) as proxy:
+        bots = [
+            RunningBot({**bot_env, "OGP_WATCH_WEBHOOK_URL": f"{proxy.url}/hook", "OGP_WATCH_WEBHOOK_SECRET": secret,
+                        "OGP_WATCH_WEBHOOK_PORT": str(port)}, tmp_path, "--role", "bot")
+            for port in ports
+        ]
+        try:
+            for bot in bots:
+                bot.wait_for_output("is answering (webhook")
+            standin.push_text(SUBSCRIBER, "/subscribe Mexico", language_code="en")  # to the first process
+            assert "Mexico" in _reply(standin, SUBSCRIBER).plain_text
+            standin.push_text(SUBSCRIBER, "/subscriptions", language_code="en")  # to the second
+            assert "Mexico" in _reply(standin, SUBSCRIBER, 2).plain_text
+            for chat in range(7001, 7005):
+                standin.push_text(chat, "which members withdrew?", language_code="en")
+            for chat in range(7001, 7005):
+                assert "Ciudad de México" in _reply(standin, chat).plain_text or \
+                    "Mexico City" in _reply(standin, chat).plain_text
+            received = [_metrics(port)["ogp_watch_webhook_updates_total"] for port in ports]
+        finally:
+            codes = [bot.stop() for bot in bots]
+    assert received == [3, 3]
+    assert codes == [0, 0], [bot.output for bot in bots]
+    assert all(len(standin.sent_to(chat)) == 1 for chat in range(7001, 7005))  # each update answered once
+    assert all("is watching" not in bot.output for bot in bots)  # the bot role leaves sources to workers

@@ -42,7 +42,7 @@ def _differences(engine: Engine, metadata: MetaData) -> list[object]:
 def test_migrations_find_their_scripts_without_an_ini_file() -> None:
     assert (schema.MIGRATIONS_DIR / "env.py").is_file()
     assert (schema.MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert schema.head_revision() == "0003"
+    assert schema.head_revision() == "0004"
 
 
 def test_upgrade_brings_an_empty_database_to_head(empty_engine: Engine) -> None:
@@ -124,3 +124,33 @@ def test_search_objects_exist(engine: Engine) -> None:
                 )
             ).scalar_one()
             assert "to_tsvector('simple'" in generated
+
+
+def test_an_outdated_schema_is_migrated_or_refused_with_the_command_to_run(empty_engine: Engine) -> None:
+    schema.upgrade(empty_engine, "0003")
+    refusal = r"at revision 0003, this OGP Watch needs 0004: run `ogp-watch migrate`"
+    with pytest.raises(schema.SchemaError, match=refusal):
+        schema.ensure_current(empty_engine, migrate=False)
+    assert schema.current_revision(empty_engine) == "0003"  # refusing changed nothing
+
+    migration = schema.ensure_current(empty_engine, migrate=True)
+    assert migration == schema.Migration("0003", "0004")
+    assert schema.ensure_current(empty_engine, migrate=False) is None
+
+
+def test_a_schema_newer_than_the_code_is_refused_even_with_migrations_allowed(empty_engine: Engine) -> None:
+    schema.upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(schema.SchemaError, match="newer than this OGP Watch knows"):
+        schema.ensure_current(empty_engine, migrate=True)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_keeps_search_vectors_inline(engine: Engine) -> None:
+    """Revision 0004: ranking reads each match's vector from its row, not from TOAST storage."""
+    with engine.connect() as connection:
+        storage_kind = connection.execute(text(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'document'::regclass AND attname = 'search_vector'"
+        )).scalar_one()
+    assert storage_kind == "m"  # MAIN

@@ -28,7 +28,7 @@ from storage import knowledge, subscriptions
 from storage.database import session_scope
 from storage.models import Chat, Subscription
 from tests.bot.synthetic import add_synthetic_plan
-from tests.bot.tg.conftest import BOT_USERNAME, BotHarness, until
+from tests.bot.tg.conftest import ADMIN_ID, BOT_USERNAME, BotHarness, until
 from tests.botapi_standin import SentMessage
 
 PRIVATE = 4201
@@ -434,11 +434,16 @@ def test_command_menus_are_set_in_english_and_spanish(bot_harness: BotHarness) -
 
     bot_harness.run(scenario)
     menus = bot_harness.standin.my_commands
-    assert set(menus) == {("default", ""), ("default", "es")}
+    assert set(menus) == {("default", ""), ("default", "es"), (f"chat:{ADMIN_ID}", ""), (f"chat:{ADMIN_ID}", "es")}
     assert [c["command"] for c in menus[("default", "")]] == list(USER_COMMANDS)
     assert [c["command"] for c in menus[("default", "es")]] == list(USER_COMMANDS)
     assert menus[("default", "")][3]["description"] == "Alerts: /subscribe Mexico, reports, keyword WORDS"
     assert menus[("default", "es")][3]["description"] == "Alertas: /subscribe México, informes, palabra PALABRAS"
+    # The admin's own chat lists the admin commands after everyone's, in both languages.
+    admin_menu = [c["command"] for c in menus[(f"chat:{ADMIN_ID}", "")]]
+    assert admin_menu[: len(USER_COMMANDS)] == list(USER_COMMANDS)
+    assert {"source_add", "sources", "check", "stats", "export"} <= set(admin_menu)
+    assert [c["command"] for c in menus[(f"chat:{ADMIN_ID}", "es")]] == admin_menu
 
 
 def test_a_failure_is_logged_without_the_token_and_the_user_gets_an_apology(
