@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import time
 import uuid
@@ -148,6 +149,11 @@ class SourceChecker:
         """Check every source that is due, ``concurrency`` at a time."""
         await self._give_back_leases()
         due = await self._db(lambda s: sources.due_source_ids(s, limit=limit))
+        if len(due) > concurrency:
+            # Workers sharing a database see the same most overdue sources; each starting at its own place
+            # in the list, they mostly lease different ones instead of racing for the same.
+            start = random.randrange(len(due))
+            due = due[start:] + due[:start]
         return await self.check_many(due, concurrency=concurrency, force=False, on_done=on_done)
 
     async def check_many(

@@ -182,28 +182,30 @@ class _GroupCommit:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._queue: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
+        self._queue: list[tuple[int, Callable[[Session], Any], asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T], *, row: int = 0) -> T:
+        """``row``: the delivery the work changes. A transaction changes its rows in id order, so that two
+        dispatchers' transactions always lock shared rows in the same order and never deadlock."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((work, future))
+        self._queue.append((row, work, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         return await future
 
     async def _write(self) -> None:
         while self._queue:
-            batch, self._queue = self._queue, []
+            batch, self._queue = sorted(self._queue, key=lambda queued: queued[0]), []
             try:
-                works = [work for work, _ in batch]
+                works = [work for _, work, _ in batch]
                 results = await asyncio.to_thread(run_transaction, self.engine, functools.partial(_each, works))
             except Exception as error:  # every write in the batch shares its transaction's fate
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(error)
             else:
-                for (_, future), result in zip(batch, results, strict=True):
+                for (_, _, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
 
@@ -312,8 +314,8 @@ class Dispatcher:
         try:
             await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
             if not work.done():
-                # Workers take no new rows now. Those waiting for a slot hold no claim; those sending get a
-                # moment to finish and record, then are cancelled (their rows go back to PENDING).
+                # Workers take no new rows now. Those sending get a moment to finish and record, then they
+                # and those still waiting for a slot are cancelled (their rows go back to PENDING).
                 await asyncio.wait({work}, timeout=STOP_GRACE_S)
                 work.cancel()
             try:
@@ -334,6 +336,10 @@ class Dispatcher:
 
     async def _send_batch(self, batch: list[_Due], current: _Pass) -> None:
         queue = deque(batch)
+        if len(batch) > self.concurrency:
+            # Dispatchers sharing a database read the same oldest rows; each starting at its own place in
+            # the batch, they mostly claim different rows instead of racing for the same ones.
+            queue.rotate(-random.randrange(len(batch)))
         stats, claimed_before, started = DispatchStats(), current.claimed, time.perf_counter()
 
         database_away: list[Exception] = []
@@ -367,21 +373,42 @@ class Dispatcher:
                                     blocked=stats.blocked, ms=milliseconds(time.perf_counter() - started)))
 
     async def _deliver(self, due: _Due, stats: DispatchStats) -> bool:
-        """Send one row; False if it was no longer ours to send."""
-        async with self.limiter.slot(due.chat_id, group=due.group):
-            if not await self._writes.run(lambda session: self._claim(session, due.id)):
-                return False
-            claim_ends = asyncio.get_running_loop().time() + self.claim_ttl
-            if due.html is None:
-                result = SendResult.rejected("the alert could not be rendered (see the dispatcher's log)")
-            else:
-                result = await self._send(due, due.html)
-            answered = utcnow()  # before the pause starts, so the row is due again when the pause ends
-            if result.outcome == SendOutcome.RETRY_AFTER:
-                self.limiter.pause(result.retry_after)  # before the next worker takes a slot
-                log.warning("Telegram flood control: no sending for %.1f s", result.retry_after)
+        """Send one row; False if it was no longer ours to send.
+
+        The row is claimed before waiting for the rate limiter, not after: a claim lost to another
+        dispatcher then costs no slot, so dispatchers sharing the outbox each keep their share of the rate.
+        """
+        if not await self._writes.run(lambda session: self._claim(session, due.id), row=due.id):
+            return False
+        loop = asyncio.get_running_loop()
+        claim_ends = loop.time() + self.claim_ttl
+        sending = False
+        try:
+            async with self.limiter.slot(due.chat_id, group=due.group):
+                if claim_ends - loop.time() < self.send_timeout + RECORD_RETRY_S:
+                    # A long wait (a busy group, flood control): renew the claim, so that it outlasts the send.
+                    if not await self._writes.run(lambda session: self._renew(session, due.id), row=due.id):
+                        log.warning("delivery %s: claim expired while waiting to send; left to its new owner",
+                                    due.id)
+                        return False
+                    claim_ends = loop.time() + self.claim_ttl
+                sending = True
+                result = await self._send_claimed(due)
+                answered = utcnow()  # before the pause starts, so the row is due again when the pause ends
+                if result.outcome == SendOutcome.RETRY_AFTER:
+                    self.limiter.pause(result.retry_after)  # before the next worker takes a slot
+                    log.warning("Telegram flood control: no sending for %.1f s", result.retry_after)
+        except BaseException:
+            if not sending:  # stopped (or broken) while waiting for a slot: the row goes back unsent
+                await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
+            raise
         await self._record(due, result, stats, answered, claim_ends)
         return True
+
+    async def _send_claimed(self, due: _Due) -> SendResult:
+        if due.html is None:
+            return SendResult.rejected("the alert could not be rendered (see the dispatcher's log)")
+        return await self._send(due, due.html)
 
     async def _send(self, due: _Due, html: str) -> SendResult:
         try:
@@ -392,7 +419,7 @@ class Dispatcher:
         except BaseException:
             # Cancelled (stopping) or the sender broke: the row goes back as it was. If the request had
             # reached Telegram it will be sent again: one of the in-flight sends of the bound.
-            await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id)))
+            await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
             raise
 
     async def _record(
@@ -403,11 +430,15 @@ class Dispatcher:
             # keep trying: giving up would leave a sent alert to be sent again when the claim expires.
             while True:
                 try:
-                    return await self._writes.run(work)
-                except SQLAlchemyError:
+                    return await self._writes.run(work, row=due.id)
+                except SQLAlchemyError as error:
                     if asyncio.get_running_loop().time() + RECORD_RETRY_S >= claim_ends:
                         raise
-                    log.warning("could not record delivery %s; trying again", due.id, exc_info=True)
+                    if isinstance(error, DATABASE_UNAVAILABLE):  # expected while it is away: one line each
+                        log.warning("%s", log_line("delivery record", delivery=due.id, outcome="retrying",
+                                                   reason=f"database unavailable: {database_error_line(error)}"))
+                    else:
+                        log.warning("could not record delivery %s; trying again", due.id, exc_info=True)
                     await asyncio.sleep(RECORD_RETRY_S)
 
         if result.outcome == SendOutcome.SENT:
@@ -498,6 +529,16 @@ class Dispatcher:
             .where(col(Delivery.id) == delivery_id, _claimable(now, now))
             .values(status=DeliveryStatus.SENDING, claimed_by=self.owner,
                     claimed_until=now + timedelta(seconds=self.claim_ttl))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _renew(self, session: Session, delivery_id: int) -> bool:
+        result = session.execute(
+            update(Delivery)
+            .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == self.owner,
+                   col(Delivery.status) == DeliveryStatus.SENDING)
+            .values(claimed_until=utcnow() + timedelta(seconds=self.claim_ttl))
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
