@@ -80,13 +80,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 import jobs.check as check_module
-from benchmarks.database import benchmark_database, database_size
+from benchmarks.database import benchmark_database, check_worker_arguments, database_size
 from benchmarks.synthetic import COMMON_WORDS, SYNTHETIC_NOTICE, TOPIC_WORDS, country_name
 from jobs.check import CheckReport, SourceChecker
 from jobs.fetch import Fetcher, FetchPolicy
 from ogp_watch.local_site import LocalSite
 from storage import sources
-from storage.database import make_engine, normalize_url, session_scope
+from storage.database import make_engine, session_scope
 from storage.models import ActionPlan, Commitment, Document, Fact, Member, Source, SourceKind, utcnow
 from storage.schema import upgrade
 
@@ -1168,13 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-processes", action="store_true",
                         help="use the worker-process path even with --workers 1 (to compare 1 and N on one path)")
     args = parser.parse_args(argv)
-    in_workers = args.workers > 1 or args.worker_processes
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    if args.workers > 1 and (not args.database_url
-                             or make_url(normalize_url(args.database_url)).get_backend_name() != "postgresql"):
-        parser.error("--workers above 1 needs a PostgreSQL --database-url: SQLite is single-process in production "
-                     "(one process writes the file), so several checker processes on it would measure nothing real")
+    in_workers = check_worker_arguments(parser, args, processes="checker processes")
     if in_workers and args.profile:
         parser.error("--profile profiles the in-process checker: leave out --workers/--worker-processes")
 

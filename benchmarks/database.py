@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from storage.database import make_engine, normalize_url, sqlite_url
 
@@ -47,3 +49,18 @@ def database_size(engine: Engine, sqlite_path: Path | None) -> str:
             size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
         return f"{int(size) / 2**20:.1f} MiB (pg_database_size)"
     return "unknown"
+
+
+def check_worker_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, *, processes: str) -> bool:
+    """Validate ``--workers``/``--worker-processes``; True when the run uses separate worker processes.
+
+    Several processes are measured on PostgreSQL only: SQLite is single-process in production (one process
+    writes the file), so several ``processes`` on it would measure nothing real.
+    """
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers > 1 and (not args.database_url
+                             or make_url(normalize_url(args.database_url)).get_backend_name() != "postgresql"):
+        parser.error("--workers above 1 needs a PostgreSQL --database-url: SQLite is single-process in production "
+                     f"(one process writes the file), so several {processes} on it would measure nothing real")
+    return bool(args.workers > 1 or args.worker_processes)

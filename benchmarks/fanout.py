@@ -59,6 +59,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 import jobs.deliver as deliver_module
+from benchmarks.database import check_worker_arguments
 from bot.tg.sender import TelegramSender, build_bot
 from jobs.deliver import DEFAULT_CONCURRENCY, Dispatcher, DispatchStats
 from jobs.fanout import fan_out
@@ -430,13 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-processes", action="store_true",
                         help="use the dispatcher-process path even with --workers 1 (to compare 1 and N on one path)")
     args = parser.parse_args(argv)
-    in_workers = args.workers > 1 or args.worker_processes
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    if args.workers > 1 and (not args.database_url
-                             or make_url(normalize_url(args.database_url)).get_backend_name() != "postgresql"):
-        parser.error("--workers above 1 needs a PostgreSQL --database-url: SQLite is single-process in production "
-                     "(one process writes the file), so several dispatcher processes on it would measure nothing real")
+    in_workers = check_worker_arguments(parser, args, processes="dispatcher processes")
     if in_workers and args.trace_memory:
         parser.error("--trace-memory measures the in-process dispatcher: leave out --workers/--worker-processes")
 

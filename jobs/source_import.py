@@ -22,6 +22,7 @@ from sqlmodel import Session
 from jobs import source_admin
 from jobs.opml import Outline
 from jobs.source_admin import SourceAdminError
+from storage.database import session_scope
 from storage.models import SourceKind
 from storage.sources import DuplicateSource
 
@@ -95,23 +96,15 @@ def import_sources(engine: Engine, outlines: Sequence[Outline], *, added_by: str
                    interval_seconds: int | None = None, dry_run: bool = False) -> SourceImportSummary:
     """Add every outline's address as a source, in one transaction; none if any is refused."""
     summary = SourceImportSummary(dry_run=dry_run)
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            first_line: dict[int, int] = {}  # id of a source added here -> line of the outline that added it
-            for outline in outlines:
-                result = _add(session, outline, first_line, added_by=added_by, allow_private=allow_private,
-                              interval_seconds=interval_seconds)
-                summary.results.append(result)
-            refused = [result for result in summary.results if result.outcome == Outcome.REFUSED]
-            if refused:
-                raise SourcesRejected(refused, len(outlines))
-        except BaseException:
-            session.rollback()
-            raise
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
+    with session_scope(engine, dry_run=dry_run) as session:
+        first_line: dict[int, int] = {}  # id of a source added here -> line of the outline that added it
+        for outline in outlines:
+            result = _add(session, outline, first_line, added_by=added_by, allow_private=allow_private,
+                          interval_seconds=interval_seconds)
+            summary.results.append(result)
+        refused = [result for result in summary.results if result.outcome == Outcome.REFUSED]
+        if refused:
+            raise SourcesRejected(refused, len(outlines))
     return summary
 
 

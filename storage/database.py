@@ -120,8 +120,9 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit if the block finishes, roll back if it raises.
+def session_scope(engine: Engine, *, dry_run: bool = False) -> Iterator[Session]:
+    """One unit of work: commit if the block finishes, roll back if it raises (or, with ``dry_run``,
+    in any case: an import's "check everything, write nothing").
 
     ``expire_on_commit`` is off so that objects read inside the block can still be used after it
     (e.g. to format a chat answer) without a detached-instance error.
@@ -129,7 +130,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from storage import knowledge
+from storage.database import session_scope
 from storage.exchange.spreadsheet import is_formula, restore
 from storage.exchange.tables import COMMITMENT_COLUMNS
 from storage.models import (
@@ -494,17 +495,9 @@ def import_commitments(engine: Engine, data: bytes, *, dry_run: bool = False,
     moment = now()
     summary = ImportSummary(rows=len(parsed.records), dry_run=dry_run,
                             ignored_columns=tuple(c for c in parsed.columns if c in IGNORED_COLUMNS))
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            rows = _Checker(session, parsed, moment).run()
-            writer = _Writer(session, moment, summary)
-            for row in rows:
-                writer.write(row)
-        except BaseException:
-            session.rollback()
-            raise
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
+    with session_scope(engine, dry_run=dry_run) as session:
+        rows = _Checker(session, parsed, moment).run()
+        writer = _Writer(session, moment, summary)
+        for row in rows:
+            writer.write(row)
     return summary
