@@ -26,6 +26,17 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[list[Event]], Awaitable[None] | None]
 
+class _SkippedTickFilter(logging.Filter):
+    """A tick still running when the next is due is skipped by design (``max_instances=1``); APScheduler
+    warns about it every time, which on a busy watcher would bury real warnings. The watcher's own tick
+    line (``watcher tick ... ms=``) already shows a long tick."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and "maximum number of running instances" in record.msg)
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_SkippedTickFilter())
+
 SHUTDOWN_GRACE_S = 10.0
 """On SIGTERM, checks in progress get this long to finish; the rest are cancelled and release their lease."""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -76,3 +78,24 @@ def test_stopping_mid_check_releases_the_source_for_the_next_start(engine: Engin
         assert released is not None
         assert (released.lease_owner, released.last_checked_at) == (None, None)
         assert sources.due_source_ids(session) == [source_id]
+
+
+def test_a_tick_longer_than_the_interval_is_skipped_without_a_warning_each_time(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The next tick waits for the running one (never two at once); that is by design, not worth a warning."""
+    with LocalSite() as site:
+        site.handler("/slow/", faults.slow(1.5, "<html><body>synthetic slow page</body></html>"))
+        _add(engine, site.url("/slow/"))
+
+        async def scenario() -> None:
+            watcher = Watcher(engine, POLICY, tick_seconds=0.2)
+            await watcher.start()
+            await _until(lambda: site.hits("/slow/") == 1 and watcher.ticks >= 2)
+            await watcher.stop()
+
+        with caplog.at_level(logging.INFO):
+            asyncio.run(scenario())
+        assert site.hits("/slow/") == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in warnings if "maximum number of running instances" in w], warnings
