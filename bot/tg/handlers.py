@@ -19,7 +19,15 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Upd
 from telegram import Chat as TelegramChat
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.answers import Answer
 from bot.chart import PlanChart, plan_chart, plan_chart_png
@@ -83,8 +91,34 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(text & filters.ChatType.PRIVATE, private_question),
         MessageHandler(text & filters.ChatType.GROUPS, group_question),
         CallbackQueryHandler(button),
+        ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
     ])
     application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, unknown_command), group=FALLBACK_GROUP)
+
+
+# -- the bot's own membership ----------------------------------------------------------------------------
+
+
+GONE_STATUSES = frozenset({"kicked", "left"})
+
+
+async def bot_membership(update: Update, context: Context) -> None:
+    """Telegram says when a user blocks the bot or a group removes it (and when they take it back): alerts
+    stop at once instead of at the next refused send, and start again when the bot is back. Subscriptions
+    are kept either way."""
+    change, chat = update.my_chat_member, update.effective_chat
+    if change is None or chat is None:
+        return
+    status = str(change.new_chat_member.status)
+
+    def work(session: Session) -> None:
+        if status in GONE_STATUSES:
+            subscriptions.mark_inactive(session, chat.id, f"the bot was {status} ({chat.type} chat)")
+        elif session.get(Chat, chat.id) is not None:
+            subscriptions.ensure_chat(session, chat.id, kind=chat.type, title=_title(chat))  # active again
+
+    await _in_database(context, work)
+    log.info("chat %s: the bot's membership is now %s", chat.id, status)
 
 
 # -- commands ------------------------------------------------------------------------------------------

@@ -497,3 +497,43 @@ def test_the_application_needs_a_token_and_finds_the_file_url() -> None:
     assert file_url_for("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
     assert file_url_for("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"
     assert file_url_for("http://127.0.0.1:8081/custom") is None
+
+
+# -- the bot blocked or removed ---------------------------------------------------------------------------
+
+
+def _membership(chat: dict[str, Any], user_id: int, old: str, new: str, update_id: int) -> dict[str, Any]:
+    bot = {"id": 123456, "is_bot": True, "first_name": "OGP Watch Test", "username": BOT_USERNAME}
+    return {"update_id": update_id, "my_chat_member": {
+        "chat": chat, "from": {"id": user_id, "is_bot": False, "first_name": "Ana"}, "date": 0,
+        "old_chat_member": {"user": bot, "status": old, **({"until_date": 0} if old == "kicked" else {})},
+        "new_chat_member": {"user": bot, "status": new, **({"until_date": 0} if new == "kicked" else {})},
+    }}
+
+
+def test_a_chat_that_blocks_the_bot_gets_no_alerts_until_it_comes_back(bot_harness: BotHarness) -> None:
+    """Telegram's my_chat_member update stops alerts at once, not at the next refused send; the chat's
+    subscriptions are kept for when it unblocks the bot."""
+    standin = bot_harness.standin
+    private = {"id": PRIVATE, "type": "private", "first_name": "Ana"}
+
+    def active() -> bool | None:
+        with Session(bot_harness.engine) as session:
+            chat = session.get(Chat, PRIVATE)
+            return None if chat is None else chat.active
+
+    async def scenario(app: App) -> tuple[bool | None, bool | None, int]:
+        await bot_harness.send(PRIVATE, "/subscribe Mexico")
+        standin.push_update(_membership(private, PRIVATE, "member", "kicked", 9001))
+        await until(lambda: active() is False)
+        blocked = active()
+        standin.push_update(_membership(private, PRIVATE, "kicked", "member", 9002))
+        await until(lambda: active() is True)
+        with Session(bot_harness.engine) as session:
+            kept = len(subscriptions.chat_subscriptions(session, PRIVATE))
+        return blocked, active(), kept
+
+    blocked, back, kept = bot_harness.run(scenario)
+    assert (blocked, back, kept) == (False, True, 1)
+    with Session(bot_harness.engine) as session:
+        assert session.get(Chat, PRIVATE).inactive_reason is None  # type: ignore[union-attr]
