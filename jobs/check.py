@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
 import time
 import uuid
@@ -38,7 +37,7 @@ from jobs.log_lines import LogValue, log_line, milliseconds
 from storage import events, sources
 from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.events import NewEvent
-from storage.models import CheckStatus, Event, Source, SourceKind
+from storage.models import CheckStatus, Event, Source, SourceKind, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +145,39 @@ class SourceChecker:
     async def check_due(
         self, *, limit: int = 100, concurrency: int = 4, on_done: Callable[[CheckReport], None] | None = None
     ) -> list[CheckReport]:
-        """Check every source that is due, ``concurrency`` at a time."""
+        """Check sources that are due, ``concurrency`` at a time, at most ``limit`` of them.
+
+        Each of the ``concurrency`` lanes leases the next due source itself when it is free
+        (``sources.claim_next_due``), so processes sharing a database take different sources without
+        racing for them, and a source is leased only when its check starts (a lease never runs out while
+        the source waits its turn).
+        """
         await self._give_back_leases()
-        due = await self._db(lambda s: sources.due_source_ids(s, limit=limit))
-        if len(due) > concurrency:
-            # Workers sharing a database see the same most overdue sources; each starting at its own place
-            # in the list, they mostly lease different ones instead of racing for the same.
-            start = random.randrange(len(due))
-            due = due[start:] + due[:start]
-        return await self.check_many(due, concurrency=concurrency, force=False, on_done=on_done)
+        reports: list[CheckReport] = []
+        # Only what is due now: a source checked in this call is due again later, never within the call.
+        as_of = utcnow()
+
+        database_away: list[Exception] = []
+
+        async def lane() -> None:
+            while len(reports) < limit and not database_away:
+                try:
+                    source_id = await self._db(
+                        lambda s: sources.claim_next_due(s, owner=self.owner, lease=self.lease, now=as_of))
+                except DATABASE_UNAVAILABLE as error:
+                    database_away.append(error)
+                    return
+                if source_id is None:
+                    return
+                report = await self.check(source_id, leased=True)
+                reports.append(report)
+                if on_done is not None:
+                    on_done(report)
+
+        await asyncio.gather(*(lane() for _ in range(max(1, concurrency))))
+        if database_away and not reports:
+            raise database_away[0]  # nothing done: the caller's one line for the whole call says why
+        return reports  # what was checked before the database went away is handed on
 
     async def check_many(
         self,
@@ -175,13 +198,14 @@ class SourceChecker:
 
         return list(await asyncio.gather(*(one(source_id) for source_id in source_ids)))
 
-    async def check(self, source_id: int, *, force: bool = False) -> CheckReport:
+    async def check(self, source_id: int, *, force: bool = False, leased: bool = False) -> CheckReport:
         """Check one source now. ``force`` checks it even if it is not due or is paused (an admin asked);
-        a check already running elsewhere is never doubled."""
+        a check already running elsewhere is never doubled. ``leased``: this checker holds the lease already
+        (``check_due`` took it)."""
         started = time.perf_counter()
         report = CheckReport(source_id=source_id)
         try:
-            claimed = await self._db(
+            claimed = leased or await self._db(
                 lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
             )
             if not claimed:

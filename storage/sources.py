@@ -103,6 +103,31 @@ def due_source_ids(session: Session, *, now: datetime | None = None, limit: int 
     return [source_id for source_id in session.exec(query) if source_id is not None]
 
 
+def claim_next_due(session: Session, *, owner: str, lease: timedelta, now: datetime | None = None) -> int | None:
+    """Lease the most overdue source no one holds, in one statement; None when nothing is due.
+
+    On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED``: workers claiming at the same
+    moment each get a different source instead of racing for the same one (and all but one losing). SQLite
+    has one writer at a time, so there the statement alone is enough.
+    """
+    moment = now or utcnow()
+    free = or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment)
+    due = (Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+    candidate = (
+        select(Source.id).where(*due, free)
+        .order_by(col(Source.next_check_at), col(Source.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Source)
+        .where(col(Source.id).in_(candidate.scalar_subquery()), *due, free)
+        .values(lease_owner=owner, lease_expires_at=moment + lease)
+        .returning(Source.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
 def claim(
     session: Session,
     source_id: int,

@@ -101,3 +101,31 @@ def test_removing_a_source_forgets_its_items(session: Session) -> None:
     session.commit()
     assert removed is not None and sources.get_source(session, source_id) is None
     assert sources.remove_source(session, source_id) is None
+
+
+def test_claim_next_due_takes_the_most_overdue_free_source_once(session: Session) -> None:
+    first = _add(session, "https://synthetic.example/a/")
+    second = _add(session, "https://synthetic.example/b/")
+    now = T0 + timedelta(minutes=1)
+    taken = [sources.claim_next_due(session, owner=f"worker-{n}", lease=LEASE, now=now) for n in range(3)]
+    session.commit()
+    assert taken == [first, second, None]  # each source once; then nothing is due and free
+    later = now + LEASE + timedelta(seconds=1)
+    assert sources.claim_next_due(session, owner="worker-9", lease=LEASE, now=later) == first  # lease ran out
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_workers_claiming_at_once_skip_each_others_rows_instead_of_waiting(engine) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: while one worker's claim is not yet committed, another gets the next source at once."""
+    with session_scope(engine) as setup:
+        first = _add(setup, "https://synthetic.example/a/")
+        second = _add(setup, "https://synthetic.example/b/")
+    now = T0 + timedelta(minutes=1)
+    with Session(engine) as one, Session(engine) as other:
+        one.connection().exec_driver_sql("SET lock_timeout = '2s'")
+        other.connection().exec_driver_sql("SET lock_timeout = '2s'")
+        mine = sources.claim_next_due(one, owner="worker-1", lease=LEASE, now=now)  # row locked, not committed
+        theirs = sources.claim_next_due(other, owner="worker-2", lease=LEASE, now=now)  # no wait, no error
+        one.commit()
+        other.commit()
+    assert (mine, theirs) == (first, second)
