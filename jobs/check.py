@@ -163,7 +163,7 @@ class SourceChecker:
             while len(reports) < limit and not database_away:
                 try:
                     source_id = await self._db(
-                        lambda s: sources.claim_next_due(s, owner=self.owner, lease=self.lease, now=as_of))
+                        lambda s: sources.claim_next_due(s, owner=self.owner, lease=self.lease, due_by=as_of))
                 except DATABASE_UNAVAILABLE as error:
                     database_away.append(error)
                     return

@@ -103,8 +103,11 @@ def due_source_ids(session: Session, *, now: datetime | None = None, limit: int 
     return [source_id for source_id in session.exec(query) if source_id is not None]
 
 
-def claim_next_due(session: Session, *, owner: str, lease: timedelta, now: datetime | None = None) -> int | None:
-    """Lease the most overdue source no one holds, in one statement; None when nothing is due.
+def claim_next_due(
+    session: Session, *, owner: str, lease: timedelta, due_by: datetime | None = None, now: datetime | None = None
+) -> int | None:
+    """Lease the most overdue source no one holds, in one statement; None when nothing is due by ``due_by``
+    (default: now). The lease runs from ``now``, whatever ``due_by`` is.
 
     On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED``: workers claiming at the same
     moment each get a different source instead of racing for the same one (and all but one losing). SQLite
@@ -112,7 +115,7 @@ def claim_next_due(session: Session, *, owner: str, lease: timedelta, now: datet
     """
     moment = now or utcnow()
     free = or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment)
-    due = (Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+    due = (Source.enabled == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
     candidate = (
         select(Source.id).where(*due, free)
         .order_by(col(Source.next_check_at), col(Source.id))

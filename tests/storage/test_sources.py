@@ -129,3 +129,14 @@ def test_workers_claiming_at_once_skip_each_others_rows_instead_of_waiting(engin
         one.commit()
         other.commit()
     assert (mine, theirs) == (first, second)
+
+
+def test_a_long_call_leases_each_source_from_the_moment_it_is_claimed(session: Session) -> None:
+    """Regression: a tick that began long ago (``due_by``) must not hand out leases that are already over,
+    or another worker would check the same source again at once."""
+    _add(session, "https://synthetic.example/a/")
+    tick_began, now = T0 + timedelta(minutes=1), T0 + timedelta(minutes=40)
+    claimed = sources.claim_next_due(session, owner="worker-1", lease=LEASE, due_by=tick_began, now=now)
+    session.commit()
+    assert claimed is not None
+    assert sources.claim_next_due(session, owner="worker-2", lease=LEASE, now=now + timedelta(minutes=1)) is None
