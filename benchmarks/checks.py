@@ -80,7 +80,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 import jobs.check as check_module
-from benchmarks.database import benchmark_database, check_worker_arguments, database_size
+from benchmarks.database import add_worker_arguments, benchmark_database, check_worker_arguments, database_size
 from benchmarks.synthetic import COMMON_WORDS, SYNTHETIC_NOTICE, TOPIC_WORDS, country_name
 from jobs.check import CheckReport, SourceChecker
 from jobs.fetch import Fetcher, FetchPolicy
@@ -1162,11 +1162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     parser.add_argument("--profile", action="store_true",
                         help="afterwards, run the steady-state mix once more under cProfile, print the top functions")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="checker processes sharing the database (more than 1 needs PostgreSQL): each claims "
-                             "due sources itself, as production workers do")
-    parser.add_argument("--worker-processes", action="store_true",
-                        help="use the worker-process path even with --workers 1 (to compare 1 and N on one path)")
+    add_worker_arguments(parser, processes="checker processes",
+                         what="each claims due sources itself, as production workers do")
     args = parser.parse_args(argv)
     in_workers = check_worker_arguments(parser, args, processes="checker processes")
     if in_workers and args.profile:

@@ -51,6 +51,14 @@ def database_size(engine: Engine, sqlite_path: Path | None) -> str:
     return "unknown"
 
 
+def add_worker_arguments(parser: argparse.ArgumentParser, *, processes: str, what: str) -> None:
+    """``--workers N`` and ``--worker-processes``, the same in every benchmark that can split its work."""
+    parser.add_argument("--workers", type=int, default=1,
+                        help=f"{processes} sharing the database (more than 1 needs PostgreSQL): {what}")
+    parser.add_argument("--worker-processes", action="store_true",
+                        help=f"use the {processes} path even with --workers 1 (to compare 1 and N on one path)")
+
+
 def check_worker_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, *, processes: str) -> bool:
     """Validate ``--workers``/``--worker-processes``; True when the run uses separate worker processes.
 

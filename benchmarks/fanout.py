@@ -59,7 +59,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 import jobs.deliver as deliver_module
-from benchmarks.database import check_worker_arguments
+from benchmarks.database import add_worker_arguments, check_worker_arguments
 from bot.tg.sender import TelegramSender, build_bot
 from jobs.deliver import DEFAULT_CONCURRENCY, Dispatcher, DispatchStats
 from jobs.fanout import fan_out
@@ -425,11 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in adds to each send")
     parser.add_argument("--database-url", help="an EMPTY database (default: a fresh SQLite file, removed after)")
     parser.add_argument("--trace-memory", action="store_true", help="also measure the Python heap (tracemalloc)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="dispatcher processes sharing the outbox (more than 1 needs PostgreSQL); the limited "
-                             "run gives each --rate/N, since the limits are per process")
-    parser.add_argument("--worker-processes", action="store_true",
-                        help="use the dispatcher-process path even with --workers 1 (to compare 1 and N on one path)")
+    add_worker_arguments(parser, processes="dispatcher processes",
+                         what="the limited run gives each --rate/N, since the limits are per process")
     args = parser.parse_args(argv)
     in_workers = check_worker_arguments(parser, args, processes="dispatcher processes")
     if in_workers and args.trace_memory:

@@ -153,8 +153,7 @@ async def lang(update: Update, context: Context) -> None:
     if wanted is None:
         await message.reply_text(tr(await _language(update, context), "lang_usage"))
         return
-    if not await _may_change(update, context):
-        await message.reply_text(tr(await _language(update, context), "admins_only"))
+    if await _refused_change(update, context, message):
         return
 
     def work(session: Session) -> None:
@@ -168,8 +167,7 @@ async def lang(update: Update, context: Context) -> None:
 async def subscribe(update: Update, context: Context) -> None:
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     assert chat is not None and message is not None
-    if not await _may_change(update, context):
-        await message.reply_text(tr(await _language(update, context), "admins_only"))
+    if await _refused_change(update, context, message):
         return
     argument = " ".join(context.args or [])
     fallback, index = _user_language(update), _index(context)
@@ -199,8 +197,7 @@ async def list_command(update: Update, context: Context) -> None:
 async def unsubscribe(update: Update, context: Context) -> None:
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    if not await _may_change(update, context):
-        await message.reply_text(tr(await _language(update, context), "admins_only"))
+    if await _refused_change(update, context, message):
         return
     argument = " ".join(context.args or [])
     fallback, index = _user_language(update), _index(context)
@@ -436,6 +433,14 @@ def _with_group_note(text: str, update: Update, context: Context, language: str)
     if chat is None or chat.type == ChatType.PRIVATE:
         return text
     return f"{text}\n\n{tr(language, 'group_note', username=context.bot.username)}"
+
+
+async def _refused_change(update: Update, context: Context, message: Message) -> bool:
+    """True (and the chat told why) when this user may not change the chat's settings."""
+    if await _may_change(update, context):
+        return False
+    await message.reply_text(tr(await _language(update, context), "admins_only"))
+    return True
 
 
 async def _may_change(update: Update, context: Context) -> bool:
