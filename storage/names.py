@@ -8,12 +8,12 @@ the usual English and Spanish forms of its name as aliases.
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 
-from babel import Locale
+from storage.gazetteer import country as gazetteer_country
+from storage.gazetteer import gazetteer
+from storage.normal_form import normalize, slugify
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+__all__ = ["normalize", "slugify", "country_names", "all_country_names", "name_variants"]
 
 # Everyday names of places that OGP pages write in one language only. Geography, not OGP facts:
 # who is a member, and since when, comes only from sources.
@@ -36,46 +36,25 @@ _LOCAL_FORMS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
-def normalize(text: str) -> str:
-    """Lower case, accents removed, punctuation folded to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", stripped).strip()
-
-
-def slugify(text: str) -> str:
-    return normalize(text).replace(" ", "-")
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, tuple[str, str]]:
-    """normalised English or Spanish country name -> (English name, Spanish name), from CLDR."""
-    english, spanish = Locale("en").territories, Locale("es").territories
-    names: dict[str, tuple[str, str]] = {}
-    for code, en in english.items():
-        if not (len(code) == 2 and code.isalpha()) or code in {"EU", "EZ", "UN", "ZZ", "QO"}:
-            continue
-        es = spanish.get(code, en)
-        names[normalize(en)] = (en, es)
-        names[normalize(es)] = (en, es)
-    return names
-
-
 def country_names(name: str) -> tuple[str, str] | None:
-    """(English, Spanish) name of the country called ``name`` in either language, else None."""
-    return _country_names().get(normalize(name))
+    """(English, Spanish) name of the country called ``name`` in either language or a usual short form."""
+    country = gazetteer_country(name)
+    return (country.name_en, country.name_es) if country else None
 
 
 def all_country_names() -> dict[str, tuple[str, str]]:
-    return dict(_country_names())
+    """normalised name -> (English, Spanish) name, for every name of every country."""
+    return {
+        normalize(alias): (c.name_en, c.name_es) for c in gazetteer().countries.values() for alias, _ in c.aliases
+    }
 
 
 def name_variants(name: str) -> list[tuple[str, str | None]]:
     """The usual other names of ``name``: its English/Spanish forms, as (alias, language) pairs."""
     variants: list[tuple[str, str | None]] = [(name, None)]
-    country = country_names(name)
+    country = gazetteer_country(name)
     if country:
-        variants += [(country[0], "en"), (country[1], "es")]
+        variants += list(country.aliases)
     variants += list(_PLACE_NAMES.get(normalize(name), ()))
     for pattern, template, language in _LOCAL_FORMS:
         match = pattern.match(name.strip())

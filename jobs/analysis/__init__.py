@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from jobs.analysis.classify import classify
+from jobs.analysis.dates import page_date
 from jobs.analysis.findings import Finding, PageAnalysis, ReportFinding
 from jobs.analysis.language import detect_language
 from jobs.analysis.membership import membership_findings
@@ -41,6 +42,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
     sentences = split_sentences(text)
     language = detect_language(text)
     page = classify(extracted.title, text, url, extracted.link_share)
+    published = page_date(text, extracted.published)
     findings: list[Finding] = []
     member = page.member
     if page.kind.is_irm_report:
@@ -50,7 +52,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         )
         findings += report_findings(sentences, page.period)
     elif page.kind != DocumentKind.LISTING:
-        found, main = membership_findings(sentences, extracted.title)
+        found, main = membership_findings(sentences, extracted.title, published)
         findings += found
         member = member or main
     return PageAnalysis(
@@ -60,6 +62,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         language=language,
         text=text,
         member=member,
+        published=published,
         period=page.period,
         is_draft=page.is_draft,
         findings=findings,

@@ -128,6 +128,15 @@ class MembershipFinding:
     country: str | None = None  # for a local member, the country it is in
     joined_year: int | None = None
     evidence: str = ""
+    #: How the page says it: "withdrew", "will_withdraw", "removed", "no_longer_participating" for a
+    #: withdrawal; "inactive", "continuing" otherwise. A future withdrawal is still stored as "withdrawn",
+    #: with the date it takes effect.
+    predicate: str | None = None
+    #: When the change takes or took effect, ISO "2017-09-21" (or "2017-09", "2017" when the page says no
+    #: more), and where that date comes from: "sentence", "letter" (the date of the letter the page cites)
+    #: or "page" (the page's own date).
+    effective: str | None = None
+    effective_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,7 @@ class PageAnalysis:
     language: str  # "en" or "es"
     text: str
     member: str | None = None  # the member the page is mainly about, when it is clear
+    published: date | None = None  # the page's own date (dateline, "Posted on", HTML metadata)
     period: str | None = None
     is_draft: bool = False
     findings: list[Finding] = field(default_factory=list)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 
+from jobs.analysis.dates import effective
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, TotalsFinding
 from jobs.analysis.names import (
     NOT_A_GOVERNMENT,
@@ -24,6 +26,7 @@ from jobs.analysis.names import (
 )
 from jobs.analysis.numbers import NUMBER_PATTERN, fold, number_value, parse_date
 from jobs.analysis.text import Sentence
+from storage.gazetteer import country as gazetteer_country
 
 _I = re.IGNORECASE
 NUM = rf"(?:{NUMBER_PATTERN})"
@@ -77,6 +80,48 @@ NOMINAL_WITHDRAW_RE = re.compile(
     rf"\b(?:the\s+withdrawal\s+of|el\s+retiro\s+de|la\s+salida\s+de)\s+(?P<name>.+?)\s+(?:from|de)\s+(?P<obj>{OGP})",
     _I,
 )
+#: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
+MEMBERSHIP_WITHDRAW_RE = re.compile(
+    r"\s+(?P<verb>(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|ended|terminated"
+    r"|renounced|relinquished)\s+(?:its|their)\s+(?:OGP\s+)?membership)\b",
+    _I,
+)
+#: "The Trump administration has withdrawn the United States from the Open Government Partnership".
+OBJECT_WITHDRAW_RE = re.compile(
+    rf"\b(?P<verb>withdr(?:ew|awn|aws|aw)|removed|pulled|took)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})"
+    rf"\s+(?:out\s+)?(?:of|from)\s+(?P<obj>{OGP})",
+)
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|is\s+to|to\s+take\s+effect|takes?\s+effect|effective\s+(?:from|as\s+of)"
+    r"|dejar[aá]|retirar[aá]|saldr[aá]|ser[aá]|formar[aá]|entrar[aá]\s+en\s+vigor|a\s+partir\s+del?)\b",
+    _I,
+)
+_NO_LONGER = re.compile(r"\bno\s+longer\b|\bya\s+no\b", _I)
+_REMOVED = re.compile(
+    r"\b(?:removed|deemed\s+(?:to\s+have\s+)?withdrawn|expelled|excluded|expulsad\w*|excluid\w*)\b", _I
+)
+#: Words that make a name a local government's ("Municipality of", "Jalisco State", "Ciudad de").
+_LOCAL_NAME = re.compile(
+    r"\b(?:city|municipality|municipal|state|province|county|region|department|district|borough|town|capital"
+    r"|ciudad|municipio|municipalidad|estado|provincia|departamento|regi[oó]n|distrito|alcald[ií]a|gobernaci[oó]n"
+    r"|prefeitura|intendencia|condado)\b",
+    _I,
+)
+
+
+def _predicate(verb_text: str, sentence: str) -> str:
+    """How the sentence puts the withdrawal: done, announced for later, a removal, no longer taking part."""
+    if _REMOVED.search(verb_text):
+        return "removed"
+    if _FUTURE.search(verb_text):
+        return "will_withdraw"
+    if _NO_LONGER.search(verb_text):
+        return "no_longer_participating"
+    if re.search(r"\b(?:announc\w*|anunci\w*)\b", verb_text, _I) and _FUTURE.search(sentence):
+        return "will_withdraw"
+    return "withdrew"
+
+
 _JOIN_VERBS = [
     r"(?:has\s+|had\s+|officially\s+)?joined",
     r"(?:became|become)\s+(?:a\s+)?(?:member|participant|part)\s+(?:of|in)",
@@ -134,6 +179,7 @@ class _Statement:
     local: bool
     sentence: Sentence
     country: str | None = None
+    predicate: str | None = None
 
 
 def _hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
@@ -149,18 +195,32 @@ def _ogp_object_ok(sentence: str, obj_end: int) -> bool:
     return not _NOT_OGP_AFTER.match(sentence[obj_end:])
 
 
-def _subject(prefix: str) -> tuple[str | None, bool, str | None]:
+#: "The United States, one of the eight founding countries of OGP, has ...": the appositive is not the subject.
+_APPOSITIVE = re.compile(
+    r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to)\b[^,]*,\s*$",
+    _I,
+)
+#: "The U.S. government", "Turkey's government", "the Trump administration": the name before the noun.
+_GOVERNMENT_NOUN = re.compile(
+    r"(?:['’]s)?\s+(?:national\s+|federal\s+|central\s+)?(?:government|administration|authorities|officials)\s*$",
+    _I,
+)
+
+
+def _subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
+    prefix = _APPOSITIVE.sub("", prefix.rstrip())
     if _ANAPHOR.search(prefix):
         clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
         if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):
             return None, False, None
         return None, True, None
-    raw = trailing_name(prefix)
-    if not raw:
-        return None, False, None
     clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
     if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):  # "civil society in Mexico City withdrew ..."
+        return None, False, None
+    prefix = _GOVERNMENT_NOUN.sub("", prefix)
+    raw = trailing_name(prefix)
+    if not raw:
         return None, False, None
     # "Mexico City, Mexico" written as the subject: the last part is the country.
     country = None
@@ -173,8 +233,20 @@ def _subject(prefix: str) -> tuple[str | None, bool, str | None]:
         )
         if before and not temporal and not parse_date(f"1 {before} 2000"):
             country, raw = parts[-1], before
+    return member_name(raw, local), False, country
+
+
+def member_name(raw: str, local: bool = False) -> str | None:
+    """The member a name stands for: a country under its gazetteer name ("US" -> "United States"), a
+    local government under the page's name (``local``: the sentence speaks of OGP Local); None for anything
+    else ("Trump Administration", "GSA")."""
     name = clean_member_name(raw)
-    return name, False, country
+    if name is None:
+        return None
+    found = gazetteer_country(name)
+    if found is not None:
+        return found.name_en
+    return name if local or _LOCAL_NAME.search(name) else None
 
 
 def _withdrawals(s: Sentence) -> list[_Statement]:
@@ -185,17 +257,29 @@ def _withdrawals(s: Sentence) -> list[_Statement]:
         if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
             continue
         prefix = text[: m.start()]
-        name, anaphor, country = _subject(prefix)
+        local = bool(_LOCAL_CUE.search(m.group("obj")) or _LOCAL_CUE.search(prefix[-60:]))
+        name, anaphor, country = _subject(prefix, local)
         if name is None and not anaphor:
             continue
-        local = bool(_LOCAL_CUE.search(m.group("obj")) or _LOCAL_CUE.search(prefix[-60:]))
-        out.append(_Statement(name, "withdrawn", local, s, country))
+        out.append(_Statement(name, "withdrawn", local, s, country, _predicate(prefix[-40:] + m.group(verb), text)))
+    for m in MEMBERSHIP_WITHDRAW_RE.finditer(text):
+        if not re.search(OGP, text) or _hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        name, anaphor, country = _subject(text[: m.start()])
+        if name or anaphor:
+            out.append(_Statement(name, "withdrawn", False, s, country, _predicate(m.group("verb"), text)))
+    for m in OBJECT_WITHDRAW_RE.finditer(text):
+        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        name = member_name(m.group("name"))
+        if name:
+            out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text)))
     for m in NOMINAL_WITHDRAW_RE.finditer(text):
         if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 20):
             continue
-        name = clean_member_name(leading_name(m.group("name")) or "")
+        name = member_name(leading_name(m.group("name")) or "")
         if name:
-            out.append(_Statement(name, "withdrawn", bool(_LOCAL_CUE.search(m.group("obj"))), s))
+            out.append(_Statement(name, "withdrawn", bool(_LOCAL_CUE.search(m.group("obj"))), s, None, "withdrew"))
     return out
 
 
@@ -209,14 +293,14 @@ def _inactivity(s: Sentence) -> list[_Statement]:
             continue
         name, anaphor, country = _subject(text[: m.start()])
         if name or anaphor:
-            out.append(_Statement(name, "inactive", False, s, country))
+            out.append(_Statement(name, "inactive", False, s, country, "inactive"))
     for m in _INACTIVE_ACTIVE.finditer(text):
         if _hedged(text, m.start(), m.end()):
             continue
         raw = leading_name(m.group("name"))
-        name = clean_member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
+        name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
         if name:
-            out.append(_Statement(name, "inactive", False, s))
+            out.append(_Statement(name, "inactive", False, s, None, "inactive"))
     return out
 
 
@@ -239,10 +323,10 @@ def _joins(s: Sentence) -> list[tuple[str | None, int, bool]]:
             year_m = after.group("year") if after else (before.group("year") if before else None)
         if not year_m:
             continue
-        name, anaphor, _ = _subject(text[: m.start()])
+        local = bool(_OGP_LOCAL.search(text) or _LOCAL_CUE.search(text[: m.start()][-60:]))
+        name, anaphor, _ = _subject(text[: m.start()], local)
         if name is None and not anaphor:
             continue
-        local = bool(_OGP_LOCAL.search(text) or _LOCAL_CUE.search(text[: m.start()][-60:]))
         out.append((name, int(year_m), local))
     return out
 
@@ -289,7 +373,7 @@ def _continuing(s: Sentence, page_country: str | None) -> list[MembershipFinding
     local = bool(_LOCAL_CUE.search(s.clean[: m.start("list")]))
     out = []
     for item in list_items(m.group("list")):
-        name = clean_member_name(item)
+        name = member_name(item, local)
         if name:
             out.append(MembershipFinding(name, "active", "local" if local else None, country, None, s.text))
     return out
@@ -329,8 +413,11 @@ def totals(sentences: list[Sentence]) -> TotalsFinding | None:
     return None
 
 
-def membership_findings(sentences: list[Sentence], title: str) -> tuple[list[Finding], str | None]:
-    """All membership findings of a page, and the member it is mainly about (if one)."""
+def membership_findings(
+    sentences: list[Sentence], title: str, published: date | None = None
+) -> tuple[list[Finding], str | None]:
+    """All membership findings of a page, and the member it is mainly about (if one). ``published`` is the
+    page's own date, the last resort for when a change took effect."""
     statements: list[_Statement] = []
     joins: list[tuple[str | None, int, bool, Sentence]] = []
     for s in sentences:
@@ -382,18 +469,26 @@ def membership_findings(sentences: list[Sentence], title: str) -> tuple[list[Fin
         chosen = [st for st in sts if st.status == status]
         evidence = next((st for st in chosen if st.member and st.sentence.clean.find(member) >= 0), chosen[0])
         join = joined.get(member_key(member))
-        local = any(st.local for st in sts) or bool(join and join[1])
-        country = next((st.country for st in sts if st.country), None) or country_after(member, text_all)
+        is_country = gazetteer_country(member) is not None  # a country is never a local member
+        local = not is_country and (any(st.local for st in sts) or bool(join and join[1]))
+        country = None if is_country else (
+            next((st.country for st in sts if st.country), None) or country_after(member, text_all)
+        )
         if member == main:
             page_country = country
+        dated = next((st for st in chosen if effective(st.sentence, [], None)), evidence)
+        when = effective(dated.sentence, sentences, published)
         findings.append(
             MembershipFinding(
                 member,
                 status,
-                "local" if local else None,
+                "local" if local else ("country" if is_country else None),
                 country,
                 join[0] if join else None,
                 evidence.sentence.text,
+                predicate=evidence.predicate,
+                effective=when.value if when else None,
+                effective_basis=when.basis if when else None,
             )
         )
     withdrawn = {f.member for f in findings if isinstance(f, MembershipFinding)}

@@ -158,6 +158,7 @@ _MONTHS = {
     "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 }  # fmt: skip
 _MONTH_WORDS = _alternation(list(_MONTHS))
+MONTHS, MONTH_WORDS = _MONTHS, _MONTH_WORDS  # month names (English, Spanish) -> number, and their pattern
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|º|°|o|ro|er)?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _MONTH = rf"(?P<month>{_MONTH_WORDS})\.?"

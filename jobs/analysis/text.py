@@ -11,6 +11,7 @@ import html as html_lib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ _BOILERPLATE_LINE = re.compile(
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "st", "sr", "sra", "srta", "lic", "ing", "no", "nº", "vs", "e.g", "i.e", "d.c",
-    "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "u.s", "u.k", "u.n", "ee", "uu", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
     "dec", "art", "p", "pp", "fig", "vol", "ed", "inc", "ltd", "co", "jr", "prof", "gen", "gov", "sen",
     "rep", "av", "etc.)", "approx", "aprox", "núm", "num", "op", "cit", "cf",
 }  # fmt: skip
@@ -171,6 +172,24 @@ def _fallback_html_text(markup: str) -> str:
         return ""
 
 
+_PUBLISHED = re.compile(
+    r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|datePublished|date|dc\.date)["'][^>]*"""
+    r"""content=["'](\d{4}-\d{2}-\d{2})|<time[^>]+datetime=["'](\d{4}-\d{2}-\d{2})""",
+    re.IGNORECASE,
+)
+
+
+def html_published(markup: str) -> date | None:
+    """The page's date from its metadata (article:published_time, datePublished) or its first <time>."""
+    m = _PUBLISHED.search(markup[:200_000])
+    if not m:
+        return None
+    try:
+        return date.fromisoformat(m.group(1) or m.group(2))
+    except ValueError:
+        return None
+
+
 def html_main_text(markup: str) -> str:
     """Main text via trafilatura, tuned for recall: IRM pages keep findings in lists and footnotes."""
     text: str | None = None
@@ -204,6 +223,7 @@ class Extracted:
     text: str
     is_html: bool
     link_share: float
+    published: date | None = None  # from the HTML's metadata
 
 
 def extract(content: str | bytes, content_type: str | None = None) -> Extracted:
@@ -216,7 +236,10 @@ def extract(content: str | bytes, content_type: str | None = None) -> Extracted:
         if title and title not in text:
             text = normalise_text(title + "\n\n" + text)
         text = cut_comments(text)
-        return Extracted(title=normalise_text(title).replace("\n", " "), text=text, is_html=True, link_share=share)
+        return Extracted(
+            title=normalise_text(title).replace("\n", " "), text=text, is_html=True, link_share=share,
+            published=html_published(raw),
+        )
     text = cut_comments(normalise_text(raw))
     return Extracted(title=plain_title(text), text=text, is_html=False, link_share=0.0)
 
