@@ -76,9 +76,6 @@ class Gazetteer:
         hits = {code for code, pattern in self._patterns.items() if _names_whole(pattern, lowered)}
         return self.countries.get(hits.pop()) if len(hits) == 1 else None
 
-    def by_code(self, code: str) -> Country | None:
-        return self.countries.get(code)
-
 
 def _spans(pattern: re.Pattern[str], text: str) -> bool:
     return any(m.start() == 0 and m.end() == len(text) for m in pattern.finditer(text))

@@ -58,7 +58,7 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
     return None
 
 
-def in_sentence(text: str, after: int = 0) -> str | None:
+def in_sentence(text: str) -> str | None:
     """The first date the sentence gives (a full date, a month and year, or "in 2016"), as ISO."""
     full = find_dates(text)
     candidates: list[tuple[int, str]] = [(s, d.isoformat()) for d, s, _ in full]

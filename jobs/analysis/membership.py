@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from jobs.analysis.dates import effective
+from jobs.analysis.dates import effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, TotalsFinding
 from jobs.analysis.names import (
     NOT_A_GOVERNMENT,
@@ -476,7 +476,7 @@ def membership_findings(
         )
         if member == main:
             page_country = country
-        dated = next((st for st in chosen if effective(st.sentence, [], None)), evidence)
+        dated = next((st for st in chosen if in_sentence(st.sentence.clean)), evidence)
         when = effective(dated.sentence, sentences, published)
         findings.append(
             MembershipFinding(
