@@ -39,7 +39,8 @@ ICONS: dict[str, str] = {
     EventKind.SOURCE_FAILURE: "⚠️",
 }
 
-STATUS_ES = {"active": "activo", "inactive": "inactivo", "withdrawn": "retirado", "unknown": "desconocido"}
+STATUS_ES = {"active": "activo", "inactive": "inactivo", "withdrawn": "retirado", "unknown": "desconocido",
+             "under_review": "en revisión procedimental"}
 """Member statuses and commitment states; masculine, agreeing with "miembro" and "compromiso"."""
 
 SOURCE_LABEL = {"en": "Source", "es": "Fuente"}

@@ -362,7 +362,8 @@ def _member_status(b: _Builder) -> None:
     facts = queries.facts_of(b.session, [(SubjectType.MEMBER, member.id)]).get((SubjectType.MEMBER, member.id), [])
     seen = format_date(b.lang, member.status_seen_at.date()) if member.status_seen_at else "?"
     key = {MemberStatus.WITHDRAWN: "member_withdrawn", MemberStatus.ACTIVE: "member_active",
-           MemberStatus.INACTIVE: "member_inactive"}.get(MemberStatus(member.status), "member_unknown")
+           MemberStatus.INACTIVE: "member_inactive", MemberStatus.UNDER_REVIEW: "member_under_review",
+           }.get(MemberStatus(member.status), "member_unknown")
     b.say(key, name=name, seen=seen)
     b.lines.append(_member_line(b, member, profile.parent))
     history = queries.status_changes(b.session, member.id)

@@ -58,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "member_withdrawn": "No. {name} withdrew from OGP (seen {seen}).",
         "member_active": "Yes, as of my latest source: {name} is named as a current OGP member (seen {seen}).",
         "member_inactive": "{name} is listed as inactive in OGP (seen {seen}).",
+        "member_under_review": "{name} was placed under procedural review by OGP (seen {seen}).",
         "member_unknown": "My sources do not state {name}'s current membership status.",
         "joined": "; joined {year}",
         "history": "History: {items}.",
@@ -144,6 +145,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "member_active": "Sí, según mi fuente más reciente: {name} figura como miembro actual de OGP "
                          "(visto el {seen}).",
         "member_inactive": "{name} figura como miembro inactivo de OGP (visto el {seen}).",
+        "member_under_review": "{name} fue puesto en revisión procedimental por OGP (visto el {seen}).",
         "member_unknown": "Mis fuentes no indican el estado actual de membresía de {name}.",
         "joined": "; se unió en {year}",
         "history": "Historial: {items}.",
@@ -188,12 +190,14 @@ LEVELS: dict[str, dict[str, str]] = {
         "complete": "complete", "none": "none evidenced", "marginal": "marginal",
         "significant": "significant", "outstanding": "outstanding",
         "active": "active", "inactive": "inactive", "withdrawn": "withdrawn", "unknown": "status not stated",
+        "under_review": "under procedural review",
     },
     "es": {
         "not_started": "no iniciado", "limited": "limitado", "substantial": "sustancial",
         "complete": "completo", "none": "ninguno evidenciado", "marginal": "marginales",
         "significant": "significativos", "outstanding": "sobresalientes",
         "active": "activo", "inactive": "inactivo", "withdrawn": "se retiró", "unknown": "estado no indicado",
+        "under_review": "en revisión procedimental",
     },
 }
 

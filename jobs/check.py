@@ -27,7 +27,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from jobs import detect
-from jobs.analysis import analyse_page
+from jobs.analysis import PageAnalysis, analyse_page
+from jobs.analysis.findings import ReportFinding
 from jobs.feeds import parse_feed
 from jobs.fetch import Fetcher, FetchOutcome, FetchResult
 from jobs.ingest import ingest
@@ -289,6 +290,7 @@ class SourceChecker:
             report.events += await self._page(source, fetched, baseline=False)
             return ok
         items = await self._new_items(source, fetched, report)
+        report.events += await self._index(source, fetched)
         for item in items[: self.max_new_items]:
             page = await self._fetch(report, item.url)
             if page.outcome == FetchOutcome.ERROR and page.transient:
@@ -342,10 +344,20 @@ class SourceChecker:
         known = await self._db(lambda s: sources.known_item_urls(s, source.id, [i.url for i in items]))
         return [item for item in items if item.url not in known]
 
+    async def _index(self, source: _Snapshot, fetched: FetchResult) -> list[Event]:
+        """The IRM reports a changed listing or feed names, recorded before (or without) fetching their pages."""
+        analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
+        if not any(r.url for r in analysis.of_type(ReportFinding)):
+            return []
+        return await self._store(source, analysis, baseline=source.first_check)
+
     async def _page(self, source: _Snapshot, fetched: FetchResult, *, baseline: bool,
                     item: Item | None = None) -> list[Event]:
         analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
+        return await self._store(source, analysis, baseline=baseline, item=item)
 
+    async def _store(self, source: _Snapshot, analysis: PageAnalysis, *, baseline: bool,
+                     item: Item | None = None) -> list[Event]:
         def store(session: Session) -> list[Event]:
             result = ingest(session, analysis)
             proposed = detect.detect(session, analysis, result, source_id=source.id, baseline=baseline)

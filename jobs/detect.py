@@ -51,6 +51,20 @@ def detect(
               report_kind=str(report.kind), period=report.period, is_draft=report.is_draft,
               document_title=analysis.title)
 
+    for listed in result.listed_reports:
+        if not listed.created:
+            continue  # known before, from this index or from its own page: the same report, not a new one
+        report, member = listed.finding, listed.member
+        found.append(NewEvent(
+            key=f"report:{member.slug}:{report.kind}:{report.period or '-'}", kind=EventKind.NEW_REPORT,
+            title=f"New IRM report: {report.evidence}", url=listed.document.url, evidence=report.evidence,
+            member_id=member.id, source_id=source_id, baseline=baseline,
+            payload={"member": member.slug, "member_name": member.name_en, "member_name_es": member.name_es,
+                     "member_kind": member.kind, "report_kind": str(report.kind), "period": report.period,
+                     "is_draft": report.is_draft, "document_title": report.evidence,
+                     "listed_by": analysis.url, "summary": report.summary},
+        ))
+
     members = {m.id: m for m in result.members_created}
     for change in result.status_changes:
         member = members.get(change.member_id) or session.get(Member, change.member_id)
@@ -69,7 +83,7 @@ def detect(
         member = next((m for m in result.members_created if joined.member in {m.name_en, m.name_es}), None)
         if member is None:
             continue
-        if joined.year < result.document.seen_at.year - RECENT_JOIN_YEARS:
+        if joined.year < result.seen_at.year - RECENT_JOIN_YEARS:
             continue
         event(f"member:{member.slug}", EventKind.NEW_MEMBER, f"{member.name_en} joined OGP ({joined.year})",
               joined.evidence, member, joined_year=joined.year)

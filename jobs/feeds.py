@@ -11,6 +11,7 @@ bytes it first tries them as a *file name*, so a body such as ``b"/etc/passwd"``
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -110,7 +111,8 @@ def _items(entries: list[Any], base: str) -> list[Item]:
         if link is None or link in seen:
             continue
         seen.add(link)
-        items.append(Item(url=link, title=_text(entry.get("title")), published=_entry_date(entry)))
+        items.append(Item(url=link, title=_text(entry.get("title")), published=_entry_date(entry),
+                          summary=_summary(entry)))
     return items
 
 
@@ -139,6 +141,20 @@ def _entry_date(entry: Any) -> date | None:
             except ValueError:
                 continue
     return None
+
+
+def _summary(entry: Any) -> str | None:
+    """The entry's description as plain text (feeds carry it as escaped HTML)."""
+    raw = entry.get("summary")
+    if not isinstance(raw, str):
+        return None
+    text = _text(html.unescape(_TAG.sub(" ", raw)))
+    return text[:SUMMARY_CHARS] if text else None
+
+
+_TAG = re.compile(r"<[^>]*>")
+#: A teaser, not the article: longer descriptions are cut.
+SUMMARY_CHARS = 600
 
 
 def _text(value: object) -> str | None:

@@ -33,6 +33,7 @@ from storage.models import (
     ActionPlan,
     Commitment,
     Document,
+    DocumentKind,
     Member,
     MemberKind,
     MemberStatusChange,
@@ -54,11 +55,22 @@ class CommitmentChange:
     evidence: str
 
 
+@dataclass(frozen=True)
+class ListedReport:
+    """An IRM report an index page names, stored under the report's own URL (``created``: first seen now)."""
+
+    document: Document
+    member: Member
+    finding: ReportFinding
+    created: bool
+
+
 @dataclass
 class IngestResult:
     """What one page added or changed in the knowledge base."""
 
-    document: Document
+    document: Document | None  # None for an index page (a listing, a feed): only what it lists is stored
+    seen_at: datetime
     document_created: bool = False
     member: Member | None = None  # the member an IRM report is about
     facts_recorded: int = 0
@@ -66,6 +78,7 @@ class IngestResult:
     members_created: list[Member] = field(default_factory=list)
     commitment_changes: list[CommitmentChange] = field(default_factory=list)
     plan: ActionPlan | None = None
+    listed_reports: list[ListedReport] = field(default_factory=list)
 
 
 def ingest(session: Session, analysis: PageAnalysis, *, seen_at: datetime | None = None) -> IngestResult:
@@ -83,11 +96,13 @@ class _Ingest:
 
     def run(self) -> IngestResult:
         a = self.analysis
-        reports = a.of_type(ReportFinding)
+        listed = [r for r in a.of_type(ReportFinding) if r.url]
+        reports = [r for r in a.of_type(ReportFinding) if not r.url]
         member_name = reports[0].member if reports and reports[0].member else a.member
         member = self._member(member_name) if member_name and a.kind.is_irm_report else None
         known = self.session.exec(select(Document.id).where(Document.url == a.url)).first() is not None
-        document = knowledge.upsert_document(
+        # An index page is where its facts were seen, not a document worth keeping (or searching) itself.
+        document = None if a.kind == DocumentKind.LISTING else knowledge.upsert_document(
             self.session,
             url=a.url,
             title=a.title or a.url,
@@ -99,12 +114,15 @@ class _Ingest:
             seen_at=self.seen_at,
         )
         self.result = IngestResult(
-            document=document, document_created=not known, member=member, members_created=self.created
+            document=document, document_created=document is not None and not known, member=member,
+            members_created=self.created, seen_at=self.seen_at,
         )
         for report in reports:
             value = {"kind": str(report.kind), "member": report.member, "period": report.period,
                      "is_draft": report.is_draft}
-            self._fact(SubjectType.DOCUMENT, document.id, "report", value, report.evidence)
+            self._fact(SubjectType.DOCUMENT, document.id if document else None, "report", value, report.evidence)
+        for report in listed:
+            self._listed_report(report)
         if member is not None:
             self._plan_findings(member)
         self._membership_findings()
@@ -112,6 +130,27 @@ class _Ingest:
             value = {"countries": totals.countries, "locals": totals.locals}
             self._fact(SubjectType.OGP, None, "totals", value, totals.evidence)
         return self.result
+
+    def _listed_report(self, report: ReportFinding) -> None:
+        """A report an index names: its document is created from the index's words unless its own page was
+        read already, and fetching that page later updates the same row (same URL)."""
+        assert report.url and report.member
+        member = self._member(report.member)
+        document = self.session.exec(select(Document).where(Document.url == report.url)).first()
+        created = document is None
+        if document is None:
+            document = knowledge.upsert_document(
+                self.session, url=report.url, title=report.evidence, kind=report.kind, text=report.summary or "",
+                member=member, period=report.period, is_draft=report.is_draft, seen_at=self.seen_at,
+            )
+        value = {"kind": str(report.kind), "member": report.member, "period": report.period,
+                 "is_draft": report.is_draft, "listed_by": self.url, "summary": report.summary}
+        knowledge.record_fact(
+            self.session, subject_type=SubjectType.DOCUMENT, subject_id=document.id, predicate="report",
+            value=value, source_url=self.url, evidence=report.evidence, document=document, seen_at=self.seen_at,
+        )
+        self.result.facts_recorded += 1
+        self.result.listed_reports.append(ListedReport(document, member, report, created))
 
     # -- members ---------------------------------------------------------------------------------
 
@@ -134,7 +173,7 @@ class _Ingest:
                 member.joined_year = finding.joined_year
             change = knowledge.set_member_status(
                 self.session, member, finding.status, source_url=self.url, evidence=finding.evidence,
-                seen_at=self.seen_at,
+                seen_at=self.seen_at, effective=finding.effective,
             )
             if change is not None:
                 self.result.status_changes.append(change)

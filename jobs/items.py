@@ -6,7 +6,7 @@ one shape; the watcher remembers items by ``url``, which is why it is absolute a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -17,3 +17,6 @@ class Item:
     url: str  # absolute, fragment removed
     title: str | None = None
     published: date | None = None
+    #: What the index says of the page besides its title (a card's teaser, a feed's description): enough
+    #: to record an IRM report before its page is fetched. Not part of the item's identity.
+    summary: str | None = field(default=None, compare=False)

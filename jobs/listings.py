@@ -98,8 +98,14 @@ def page_url(listing_url: str, n: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
-def parse_listing(body: bytes | str, url: str, content_type: str | None = None) -> ListingPage:
-    """Items and next page of a listing fetched from ``url`` (its final URL, after redirects)."""
+def parse_listing(
+    body: bytes | str, url: str, content_type: str | None = None, *, files: bool = False
+) -> ListingPage:
+    """Items and next page of a listing fetched from ``url`` (its final URL, after redirects).
+
+    ``files``: keep links to documents (an IRM report's PDF) too. The watcher does not fetch those, but
+    page analysis records the reports a listing names, wherever their links point.
+    """
     if content_type and not _may_be_html(content_type):
         return ListingPage()
     doc = _parse(body, content_type)
@@ -107,7 +113,7 @@ def parse_listing(body: bytes | str, url: str, content_type: str | None = None) 
         return ListingPage()
     try:
         base = _base_url(doc, url)
-        listing = _Listing(url)
+        listing = _Listing(url, files)
         next_page = _next_page(doc, base, listing)
         return ListingPage(items=_items(doc, base, listing), next_page=next_page)
     except Exception:  # a pathological tree must cost one listing, not the whole check
@@ -121,8 +127,9 @@ def parse_listing(body: bytes | str, url: str, content_type: str | None = None) 
 class _Listing:
     """The listing's own address, reduced to what tells "this listing" from "another page"."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, files: bool = False) -> None:
         parts = urlsplit(urldefrag(url)[0])
+        self.files = files
         self.site = _site(parts)
         self.key = _listing_key(parts)
         self.page = _page_number(parts) or 1
@@ -252,11 +259,12 @@ def _is_article(url: str, listing: _Listing) -> bool:
     content = segments[1:] if segments and _LANGUAGE_SEGMENT.fullmatch(segments[0]) else segments
     if not content:
         return False  # the site root, or a language's root (/es/)
+    is_file = "." in segments[-1] and segments[-1].rsplit(".", 1)[1] in FILE_EXTENSIONS
+    if is_file:
+        return listing.files and "wp-admin" not in segments  # uploads live under wp-content
     if content[0] in TAXONOMY_BASES or any(s in NOT_ARTICLE_SEGMENTS for s in segments):
         return False
     if _PAGE_SEGMENT.search(parts.path.lower()):
-        return False
-    if "." in segments[-1] and segments[-1].rsplit(".", 1)[1] in FILE_EXTENSIONS:
         return False
     if any(key in NOT_ARTICLE_QUERY for key, _ in parse_qsl(parts.query, keep_blank_values=True)):
         return False
@@ -272,6 +280,7 @@ class _Found:
     title: str | None
     title_rank: int
     published: date | None
+    summary: str | None
 
 
 def _items(doc: HtmlElement, base: str, listing: _Listing) -> list[Item]:
@@ -292,11 +301,14 @@ def _items(doc: HtmlElement, base: str, listing: _Listing) -> list[Item]:
         title, rank = _link_title(anchor)
         known = found.get(url)
         if known is None:
-            found[url] = _Found(url, title, rank, _date_near(anchor, url, articles))
+            found[url] = _Found(url, title, rank, _date_near(anchor, url, articles), None)
         elif rank > known.title_rank:
             known.title, known.title_rank = title, rank
+    for anchor in preferred or others:
+        known = found[articles[anchor]]
+        known.summary = known.summary or _summary_near(anchor, known.url, articles, known.title)
     indexes = _section_indexes(list(found))
-    return [Item(f.url, f.title, f.published) for f in found.values() if f.url not in indexes]
+    return [Item(f.url, f.title, f.published, f.summary) for f in found.values() if f.url not in indexes]
 
 
 def _drop_chrome(doc: HtmlElement) -> None:
@@ -343,6 +355,27 @@ def _date_near(anchor: HtmlElement, url: str, articles: dict[HtmlElement, str]) 
             parsed = _iso_date(str(value))
             if parsed is not None:
                 return parsed
+    return None
+
+
+#: A teaser, not the article: a box with more text than this around one link is not that link's card.
+SUMMARY_CHARS = 600
+
+
+def _summary_near(anchor: HtmlElement, url: str, articles: dict[HtmlElement, str], title: str | None) -> str | None:
+    """The words of the smallest box around the link that holds no other article's link, minus the title:
+    a card's teaser ("The plan contained 10 commitments"), or the text beside the link in a list item."""
+    for box in anchor.iterancestors():
+        if box.tag in ("body", "html", "main") or any(articles.get(a, url) != url for a in box.iter("a")):
+            return None
+        text = " ".join(box.text_content().split())
+        for words in filter(None, (title, " ".join(anchor.text_content().split()))):
+            text = text.replace(words, " ", 1)
+        text = " ".join(text.split()).strip(" -–—:|·")
+        if len(text) > SUMMARY_CHARS:
+            return None
+        if len(text) >= 12:
+            return text
     return None
 
 

@@ -187,7 +187,7 @@ def cmd_ingest(engine: Engine, settings: Settings, args: argparse.Namespace) -> 
     if args.json:
         from jobs.starter import dump  # the starter format is the findings' JSON form
 
-        print(json.dumps(dump([analysis], seen_on=result.document.seen_at.date())["pages"][0],
+        print(json.dumps(dump([analysis], seen_on=result.seen_at.date())["pages"][0],
                          ensure_ascii=False, indent=2, default=str))
         return 0
     print(f"{analysis.title} [{analysis.kind}, {analysis.language}] {url}")

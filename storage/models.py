@@ -34,6 +34,7 @@ class MemberStatus(StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     WITHDRAWN = "withdrawn"
+    UNDER_REVIEW = "under_review"  # placed under procedural review by OGP's Steering Committee
     UNKNOWN = "unknown"
 
 

@@ -7,11 +7,13 @@ must not stop a crawl. A page it cannot read yields ``PageAnalysis(kind=OTHER, f
 from __future__ import annotations
 
 import logging
+import re
 
 from jobs.analysis.classify import classify
 from jobs.analysis.dates import page_date
 from jobs.analysis.findings import Finding, PageAnalysis, ReportFinding
 from jobs.analysis.language import detect_language
+from jobs.analysis.listed import index_items, listed_reports
 from jobs.analysis.membership import membership_findings
 from jobs.analysis.reports import report_findings
 from jobs.analysis.text import extract, split_sentences
@@ -34,9 +36,26 @@ def analyse_page(content: str | bytes, url: str, content_type: str | None = None
         return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
 
 
+#: A feed's content types, and how its document starts when the server does not say.
+_FEED_TYPES = ("rss", "atom", "application/xml", "text/xml")
+_FEED_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.DOTALL)
+
+
+def is_feed(content: str | bytes, content_type: str | None) -> bool:
+    if content_type and any(t in content_type.lower() for t in _FEED_TYPES):
+        return True
+    head = (content[:2000].encode("utf-8", "replace") if isinstance(content, str) else content[:2000])
+    return bool(_FEED_START.match(head))
+
+
 def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAnalysis:
     if not content:
         return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
+    if is_feed(content, content_type):
+        items = index_items(content, url, content_type, feed=True)
+        text = "\n".join(" ".join(filter(None, (i.title, i.summary))) for i in items)
+        return PageAnalysis(url=url, title="", kind=DocumentKind.LISTING, language=detect_language(text),
+                            text=text, findings=list(listed_reports(items)))
     extracted = extract(content, content_type)
     text = extracted.text
     sentences = split_sentences(text)
@@ -51,10 +70,13 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             ReportFinding(page.kind, page.member, page.period, page.is_draft, title_sentence or extracted.title)
         )
         findings += report_findings(sentences, page.period)
-    elif page.kind != DocumentKind.LISTING:
-        found, main = membership_findings(sentences, extracted.title, published)
-        findings += found
-        member = member or main
+    else:
+        if page.kind != DocumentKind.LISTING:
+            found, main = membership_findings(sentences, extracted.title, published)
+            findings += found
+            member = member or main
+        if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
+            findings += listed_reports(index_items(content, url, content_type, feed=False), member)
     return PageAnalysis(
         url=url,
         title=extracted.title,

@@ -19,13 +19,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ReportFinding:
-    """The page is an IRM report about ``member`` for ``period`` ("2019-2022")."""
+    """An IRM report about ``member`` for ``period`` ("2019-2022"): the page itself, or, when ``url`` is
+    set, a report that an index page lists (its link, and what the index says of it)."""
 
     kind: DocumentKind
     member: str | None
     period: str | None
     is_draft: bool
     evidence: str
+    url: str | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ _WITHDRAW_VERBS = [
     r"(?:has\s+|had\s+)?(?:decided|decides|chose|voted|resolved)\s+to\s+(?:withdraw\s+from|leave|exit|quit)",
     r"(?:would|will)\s+no\s+longer\s+(?:be\s+(?:a\s+)?(?:part|member|participant)\s+of|participate\s+in)",
     r"(?:is|was)\s+no\s+longer\s+(?:a\s+)?(?:part|member|participant)\s+of",
+    r"(?:is|was|are)\s+no\s+longer\s+(?:participating|taking\s+part|involved)\s+in",
+    r"(?:has|have)\s+(?:stopped|ceased|ended)\s+(?:participating|taking\s+part)\s+in",
     r"took\s+a\s+(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)",
     r"se\s+(?:retira|retir[oó]|retirar[aá]|ha\s+retirado|hab[ií]a\s+retirado)\s+(?:oficialmente\s+)?de",
     r"(?:anunci[oó]|anuncia|confirm[oó]|formaliz[oó]|comunic[oó]|notific[oó])\s+su\s+(?:retiro|salida|renuncia)\s+de",
@@ -147,6 +149,27 @@ _INACTIVE_ACTIVE = re.compile(
     _I,
 )
 
+#: OGP's procedural review (its Response Policy / Criteria and Standards process), English and Spanish.
+_REVIEW = r"(?:procedural\s+review|revisi[oó]n\s+(?:procedimental|de\s+procedimiento|procesal))"
+_REVIEW_PASSIVE = re.compile(
+    r"\s+(?:was|has\s+been|had\s+been|is|are|remains|remained|fue|ha\s+sido|hab[ií]a\s+sido|est[aá]|permanece"
+    r"|se\s+encuentra|qued[oó])\s+(?:officially\s+|formally\s+|now\s+|still\s+|oficialmente\s+)?"
+    r"(?:placed\s+|put\s+|puest[oa]\s+|colocad[oa]\s+)?(?:under|bajo|en)\s+(?:a\s+|una\s+)?" + _REVIEW,
+    _I,
+)
+_REVIEW_ACTIVE = re.compile(
+    r"\b(?:placed|put|puso|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+(?:under|bajo|en)\s+(?:a\s+|una\s+)?" + _REVIEW,
+    _I,
+)
+#: A procedural review asked for, recommended or to be considered is not one that was decided.
+_NOT_DECIDED = re.compile(
+    r"\b(?:request\w*|recommend\w*|ask\w*|call\w*\s+(?:for|on)|urg\w*|petition\w*|propos\w*|submit\w*"
+    r"|fil(?:e|ed|es|ing)|complain\w*|concerns?|consider\w*|review\s+whether|to\s+(?:place|put)|solicit\w*"
+    r"|recomend\w*|ped\w*|pid\w*|propuest\w*|propon\w*|queja\w*|preocupaci\w*|evaluar\w*|analizar\w*"
+    r"|para\s+(?:colocar|poner)|poner\s+a)\b",
+    _I,
+)
+
 _HEDGE = re.compile(
     r"\b(?:rumou?rs?|rumores?|denied|deny|denies|desminti\w*|desmient\w*|speculat\w*|especula\w*"
     r"|consider\w*\s+(?:leaving|withdrawing|exiting|quitting|whether|to\s+(?:leave|withdraw|exit))"
@@ -200,6 +223,13 @@ _APPOSITIVE = re.compile(
     r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to)\b[^,]*,\s*$",
     _I,
 )
+#: "The Government of Turkey, as of September 21, 2017, is no longer ...": the date sits between subject
+#: and verb.
+_DATE_ASIDE = re.compile(
+    r",\s+(?:as\s+of|effective(?:\s+(?:as\s+of|from|on))?|since|from|on|in|starting|beginning|a\s+partir\s+del?"
+    r"|desde|el|en|con\s+fecha)\s+[^,]{3,30}(?:,\s*(?:19|20)\d\d)?,\s*$",
+    _I,
+)
 #: "The U.S. government", "Turkey's government", "the Trump administration": the name before the noun.
 _GOVERNMENT_NOUN = re.compile(
     r"(?:['’]s)?\s+(?:national\s+|federal\s+|central\s+)?(?:government|administration|authorities|officials)\s*$",
@@ -209,7 +239,7 @@ _GOVERNMENT_NOUN = re.compile(
 
 def _subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
-    prefix = _APPOSITIVE.sub("", prefix.rstrip())
+    prefix = _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip()))
     if _ANAPHOR.search(prefix):
         clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
         if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):
@@ -280,6 +310,29 @@ def _withdrawals(s: Sentence) -> list[_Statement]:
         name = member_name(leading_name(m.group("name")) or "")
         if name:
             out.append(_Statement(name, "withdrawn", bool(_LOCAL_CUE.search(m.group("obj"))), s, None, "withdrew"))
+    return out
+
+
+def _reviews(s: Sentence) -> list[_Statement]:
+    """"X was placed under procedural review" and "the Steering Committee placed X under procedural review";
+    never a request for one, a recommendation or a committee that will consider it."""
+    out: list[_Statement] = []
+    text = s.clean
+    if _NOT_DECIDED.search(text):
+        return out
+    for m in _REVIEW_PASSIVE.finditer(text):
+        if _hedged(text, m.start(), m.end()):
+            continue
+        name, anaphor, country = _subject(text[: m.start()])
+        if name or anaphor:
+            out.append(_Statement(name, "under_review", False, s, country, "under_review"))
+    for m in _REVIEW_ACTIVE.finditer(text):
+        if _hedged(text, m.start(), m.end()):
+            continue
+        raw = leading_name(m.group("name"))
+        name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
+        if name:
+            out.append(_Statement(name, "under_review", False, s, None, "under_review"))
     return out
 
 
@@ -423,6 +476,7 @@ def membership_findings(
     for s in sentences:
         statements += _withdrawals(s)
         statements += _inactivity(s)
+        statements += _reviews(s)
         joins += [(*j, s) for j in _joins(s)]
 
     named = [st for st in statements if st.member]
