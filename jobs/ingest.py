@@ -178,6 +178,10 @@ class _Ingest:
             if change is not None:
                 self.result.status_changes.append(change)
             self._fact(SubjectType.MEMBER, member.id, "status", finding.status, finding.evidence)
+        # A page telling a member's history ("inactive in 2016, out in 2017") writes every step into the
+        # status history, but only where the member stands now is news.
+        latest = {change.member_id: change for change in self.result.status_changes}
+        self.result.status_changes = list(latest.values())
         for joined in self.analysis.of_type(JoinedFinding):
             member = self._member(joined.member, joined.kind)
             member.joined_year = joined.year

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from jobs.analysis.numbers import MONTH_WORDS, MONTHS, find_dates, fold
 from jobs.analysis.text import Sentence
@@ -58,27 +58,92 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
     return None
 
 
-def in_sentence(text: str) -> str | None:
-    """The first date the sentence gives (a full date, a month and year, or "in 2016"), as ISO."""
+#: A date right after these is a deadline or another event ("by 31 December 2021", "founded in 2011").
+_NOT_THE_CHANGE = re.compile(
+    r"(?:\b(?:by|before|until|till|deadline|due|hasta|antes\s+del?|plazo|para\s+el|founded|created|launched"
+    r"|fundad\w*|cread\w*|arranc\w*|lanzad\w*|joined|joining|join|uni[oó]|sum[oó]|ingres\w*)"
+    r"(?:\s+(?:formally|formalmente|on|in|el|en|the|end\s+of|finales\s+de))*\s*$)",
+    _I,
+)
+#: "since July 2015": when a review or inactivity began, but never the date of a withdrawal.
+_SINCE = re.compile(r"\b(?:since|desde)(?:\s+(?:el|the))?\s*$", _I)
+#: A date right after these is when the change takes effect: it beats any other date in the sentence.
+_EFFECTIVE = re.compile(
+    r"\b(?:effective|as\s+of|with\s+effect\s+from|a\s+partir\s+del?|con\s+efecto\s+(?:a\s+partir\s+)?del?)"
+    r"(?:\s+(?:on|el|from))?\s*$",
+    _I,
+)
+_YESTERDAY = re.compile(r"^\s*[–—-]?\s*(?:yesterday|ayer)\b", _I)
+
+
+def in_sentence(text: str, published: date | None = None, at: int | None = None,
+                status: str | None = None) -> str | None:
+    """The date the sentence gives for its change, as ISO with the precision written: a full date, a month
+    and year, "in 2016", or "March 28" with the year of the page's date (``published``).
+
+    Deadlines ("by 31 December 2021") and other events ("founded in 2011") are not it; an "effective" date
+    is; otherwise the date nearest the statement's verb (``at``). A dateline followed by "Yesterday, ..."
+    gives the day before."""
     full = find_dates(text)
-    candidates: list[tuple[int, str]] = [(s, d.isoformat()) for d, s, _ in full]
+    candidates: list[tuple[int, int, str]] = []
+    for d, start, end in full:
+        if _YESTERDAY.match(text[end:]):
+            d = d - timedelta(days=1)
+        candidates.append((start, end, d.isoformat()))
     taken = [(s, e) for _, s, e in full]
+
+    def free(pos: int) -> bool:
+        return not any(s <= pos < e for s, e in taken)
+
     for m in _MONTH_YEAR.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken):
-            month = MONTHS.get(fold(m.group("month")))
-            if month:
-                candidates.append((m.start(), f"{m.group('year')}-{month:02d}"))
+        month = MONTHS.get(fold(m.group("month")))
+        if free(m.start()) and month:
+            candidates.append((m.start(), m.end(), f"{m.group('year')}-{month:02d}"))
+            taken.append((m.start(), m.end()))
     for m in _YEAR.finditer(text):
-        if not any(s <= m.start("year") < e for s, e in taken) and not _MONTH_YEAR.search(text[m.start() :][:25]):
-            candidates.append((m.start(), m.group("year")))
-    candidates.sort()
-    return candidates[0][1] if candidates else None
+        if free(m.start("year")):
+            candidates.append((m.start("year"), m.end(), m.group("year")))
+    if published is not None:
+        for m in _MONTH_DAY.finditer(text):
+            if not free(m.start()):
+                continue
+            month = MONTHS.get(fold(m.group("month") or m.group("month2") or ""))
+            day = int(m.group("day") or m.group("day2"))
+            if month:
+                year = published.year if (month, day) <= (published.month, published.day) else published.year - 1
+                try:
+                    candidates.append((m.start(), m.end(), date(year, month, day).isoformat()))
+                except ValueError:
+                    continue
+    kept = []
+    for start, end, value in candidates:
+        before = text[max(0, start - 40) : start]
+        if _NOT_THE_CHANGE.search(before) or (status == "withdrawn" and _SINCE.search(before)):
+            continue
+        kept.append((start, end, value))
+    if not kept:
+        return None
+    effective_dates = [c for c in kept if _EFFECTIVE.search(text[max(0, c[0] - 40) : c[0]])]
+    if effective_dates:
+        return effective_dates[0][2]
+    if at is None:
+        return min(kept)[2]
+    return min(kept, key=lambda c: min(abs(c[0] - at), abs(c[1] - at)))[2]
+
+
+#: A letter about leaving; "its letter of intent to join" dates the joining, not the exit.
+_EXIT_WORDS = re.compile(
+    r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|decision|retir\w*|salida|salir|abandon\w*|membership|particip\w*"
+    r"|decisi[oó]n|miembro)\b",
+    _I,
+)
+_JOIN_LETTER = re.compile(r"\bintent\w*\s+to\s+join\b|\bcarta\s+de\s+intenci[oó]n\b|\bletter\s+of\s+intent\b", _I)
 
 
 def letter_date(sentences: list[Sentence], published: date | None) -> str | None:
     """The date of a letter the page cites; "Jan. 15" takes the year of the page's date."""
     for s in sentences:
-        if not _LETTER.search(s.clean):
+        if not _LETTER.search(s.clean) or not _EXIT_WORDS.search(s.clean) or _JOIN_LETTER.search(s.clean):
             continue
         full = find_dates(s.clean)
         if full:
@@ -96,9 +161,10 @@ def letter_date(sentences: list[Sentence], published: date | None) -> str | None
     return None
 
 
-def effective(sentence: Sentence, sentences: list[Sentence], published: date | None) -> Effective | None:
+def effective(sentence: Sentence, sentences: list[Sentence], published: date | None, at: int | None = None,
+              status: str | None = None) -> Effective | None:
     """When the change stated in ``sentence`` takes effect, by the best evidence the page has."""
-    stated = in_sentence(sentence.clean)
+    stated = in_sentence(sentence.clean, published, at, status)
     if stated:
         return Effective(stated, "sentence")
     letter = letter_date(sentences, published)

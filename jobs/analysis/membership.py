@@ -34,7 +34,7 @@ NUM = rf"(?:{NUMBER_PATTERN})"
 #: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
 #: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
 OGP = (
-    r"(?:the\s+|la\s+|el\s+)?(?:"
+    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+)?(?:"
     r"Open\s+Government\s+Partnership(?:\s+\(OGP\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
@@ -44,16 +44,29 @@ OGP = (
     r"|(?-i:Partnership)|(?-i:Alianza)"
     r")"
 )
+#: On a page about OGP, "the partnership" in lower case is OGP too ("leaving the partnership").
+OGP_ON_OGP_PAGE = rf"(?:{OGP}|the\s+partnership|la\s+alianza)"
 #: What may follow OGP and make it something else (a committee of OGP, a national process).
 _NOT_OGP_AFTER = re.compile(
     r"^(?:['’]s\b|\s+(?:Steering|Subcommittee|Committee|Secretariat|Support|Summit|Awards?|Forum|Trust|Fund"
     r"|Working|Criteria|Council|Board|process|forum|national|multi|Comit[eé]|Secretariado|Foro|proceso|Cumbre"
-    r"|Premio|with|con|for|between|entre)\b)",
+    r"|Premio)\b|\s+(?:with|con|for|between|entre)\s+(?-i:[A-Z]))",
     _I,
 )
 
 _WITHDRAW_VERBS = [
-    r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from",
+    r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
+    r"(?:\s+membership\s+(?:in|of))?",
+    r"(?:has\s+|had\s+)?(?:pulled|pulls|opted|opts|dropped|drops)\s+out\s+of",
+    r"(?:has\s+been|had\s+been|was|were|is|es|fue|qued[oó]|ha\s+sido|hab[ií]a\s+sido)\s+(?:permanently\s+|formally\s+"
+    r"|officially\s+|definitivamente\s+|oficialmente\s+)?(?:expelled|removed|excluded|expulsad[oa]|excluid[oa]"
+    r"|separad[oa]|(?<!temporarily\s)suspended|suspendid[oa])\s+(?:from|de)",
+    r"(?:indicated|expressed|announced|announces|communicated|stated|confirmed)\s+(?:its|their)\s+intention\s+"
+    r"(?:today\s+)?to\s+(?:withdraw\s+from|leave|exit)",
+    r"(?:said|says|announced|announces|stated|states|declared|confirmed)\s+(?:today\s+|on\s+\w+\s+)?(?:that\s+)?"
+    r"(?:it|they)\s+(?:intends|intended|meant|means|is\s+going|was\s+going)\s+to\s+(?:withdraw\s+from|leave|exit|quit)",
+    r"(?:is|was|are|were)\s+(?:withdrawing\s+from|leaving|exiting)",
+    r"(?:will|would)\s+no\s+longer\s+(?:count|be\s+(?:considered|counted|listed|recognized))\s+as\s+(?:an?\s+)?",
     r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:left|leaves|quit|quits|exited|exits|abandoned)",
     r"(?:announced|announces|confirmed|confirms|formali[sz]ed|communicated|notified\s+\S+\s+of|made\s+official)"
     r"\s+(?:its|their)\s+(?:decision\s+to\s+(?:withdraw\s+from|leave|exit|quit)|withdrawal\s+from|exit\s+from"
@@ -76,21 +89,36 @@ _POSSESSIVE = (
     r"['’]s\s+(?:(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)|withdrawal\s+from|exit\s+from"
     r"|departure\s+from)"
 )
-WITHDRAW_RE = re.compile(rf"(?:\s+(?P<verb>{'|'.join(_WITHDRAW_VERBS)})|(?P<poss>{_POSSESSIVE}))\s+(?P<obj>{OGP})", _I)
+WITHDRAW_RE = re.compile(rf"(?:\s+(?P<verb>{'|'.join(_WITHDRAW_VERBS)})|(?P<poss>{_POSSESSIVE}))\s*(?P<obj>{OGP})", _I)
+WITHDRAW_ON_OGP_PAGE_RE = re.compile(
+    rf"(?:\s+(?P<verb>{'|'.join(_WITHDRAW_VERBS)})|(?P<poss>{_POSSESSIVE}))\s*(?P<obj>{OGP_ON_OGP_PAGE})", _I
+)
 #: "the withdrawal of Hungary from OGP", "el retiro de Hungría de la AGA".
 NOMINAL_WITHDRAW_RE = re.compile(
     rf"\b(?:the\s+withdrawal\s+of|el\s+retiro\s+de|la\s+salida\s+de)\s+(?P<name>.+?)\s+(?:from|de)\s+(?P<obj>{OGP})",
     _I,
 )
+#: "received a letter from the Government of Hungary announcing its immediate withdrawal from OGP".
+_LETTER_NAME = r"(?P<name>(?:the\s+)?[A-Z][\w.'’&]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w.'’&]*){0,5})"
+LETTER_WITHDRAW_RE = re.compile(
+    r"\b(?i:letter)\s+(?:from\s+" + _LETTER_NAME + r"\s+(?P<verb>(?:announcing|communicating|confirming|stating"
+    r"|notifying\s+\S+(?:\s+\S+)?\s+of)\s+(?:its|their)\s+(?:immediate\s+|formal\s+)?(?:withdrawal\s+from"
+    r"|decision\s+to\s+(?:withdraw\s+from|leave)))"
+    r"|informing\s+" + _LETTER_NAME.replace("name", "name2") + r"\s+(?P<verb2>of\s+its\s+withdrawal\s+from))"
+    rf"\s+(?P<obj>{OGP})",
+)
 #: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
 MEMBERSHIP_WITHDRAW_RE = re.compile(
-    r"\s+(?P<verb>(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|ended|terminated"
-    r"|renounced|relinquished)\s+(?:its|their)\s+(?:OGP\s+)?membership)\b",
+    r"\s+(?P<verb>(?:(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|ended|terminated"
+    r"|renounced|relinquished)|became\s+the\s+\w+\s+(?:member\s+)?(?:country|nation|state|government|member)\s+to"
+    r"\s+withdraw)\s+(?:its|their)\s+(?:OGP\s+)?membership)\b",
     _I,
 )
-#: "The Trump administration has withdrawn the United States from the Open Government Partnership".
+#: "The Trump administration has withdrawn the United States from the Open Government Partnership", "the
+#: Steering Committee has resolved to permanently suspend the Republic of Azerbaijan from OGP".
 OBJECT_WITHDRAW_RE = re.compile(
-    rf"\b(?P<verb>withdr(?:ew|awn|aws|aw)|removed|pulled|took)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})"
+    rf"\b(?P<verb>withdr(?:ew|awn|aws|aw)|removed|pulled|took|expel(?:led|s)?|(?:permanently\s+)?suspend(?:ed|s)?"
+    rf"|expuls[oó]|expulsar)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})"
     rf"\s+(?:out\s+)?(?:of|from)\s+(?P<obj>{OGP})",
 )
 _FUTURE = re.compile(
@@ -100,7 +128,9 @@ _FUTURE = re.compile(
 )
 _NO_LONGER = re.compile(r"\bno\s+longer\b|\bya\s+no\b", _I)
 _REMOVED = re.compile(
-    r"\b(?:removed|deemed\s+(?:to\s+have\s+)?withdrawn|expelled|excluded|expulsad\w*|excluid\w*)\b", _I
+    r"\b(?:removed|expelled|suspended|suspend|suspendid\w*|separad\w*|deemed\s+(?:to\s+have\s+)?withdrawn|excluded"
+    r"|expulsad\w*|excluid\w*)\b",
+    _I,
 )
 #: Words that make a name a local government's ("Municipality of", "Jalisco State", "Ciudad de").
 _LOCAL_NAME = re.compile(
@@ -111,10 +141,17 @@ _LOCAL_NAME = re.compile(
 )
 
 
+_IMMEDIATE = re.compile(r"\b(?:effective\s+immediately|immediate|con\s+efecto\s+inmediato|inmediat\w*)\b", _I)
+
+
 def _predicate(verb_text: str, sentence: str) -> str:
     """How the sentence puts the withdrawal: done, announced for later, a removal, no longer taking part."""
     if _REMOVED.search(verb_text):
         return "removed"
+    if re.search(r"\bno\s+longer\s+(?:count|be\s+(?:considered|counted|listed|recognized))\b", verb_text, _I):
+        return "removed"  # OGP's words when its Steering Committee ends a member's participation
+    if re.search(r"\b(?:intention|intends|intended|means|meant|going\s+to)\b", verb_text, _I):
+        return "withdrew" if _IMMEDIATE.search(sentence) else "will_withdraw"
     if _FUTURE.search(verb_text):
         return "will_withdraw"
     if _NO_LONGER.search(verb_text):
@@ -137,20 +174,25 @@ _MEMBER_SINCE_RE = re.compile(
     rf"(?P<obj>{OGP})\s+(?:since|desde)\s+(?P<year>(?:19|20)\d{{2}})",
     _I,
 )
+_INACTIVE_STATE = r"(?:(?:an?\s+)?(?:inactive|inactiv[oa]s?)(?:\s+status)?|(?:estado|estatus)\s+inactivo)\b"
 _INACTIVE_PASSIVE = re.compile(
-    r"\s+(?:was|has\s+been|had\s+been|is|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?:officially\s+|formally\s+)?"
-    r"(?:designated|declared|deemed|made|placed|listed|rendered|declarad[oa]|designad[oa]|considerad[oa])"
-    r"(?:\s+(?:as|under|como|en))?\s+(?:an?\s+)?(?:inactive|inactiv[oa])\b",
+    r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will\s+be|fue|fueron|ha\s+sido|hab[ií]a\s+sido"
+    r"|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+)?"
+    r"(?:(?:designated|declared|deemed|made|placed|listed|rendered|put|declarad[oa]s?|designad[oa]s?|considerad[oa]s?"
+    r"|colocad[oa]s?|puest[oa]s?)\s+)?(?:as|under|on|in|into|como|en)?\s*" + _INACTIVE_STATE,
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
-    r"\b(?:designated|declared|made|placed|deemed|declar[oó]|design[oó])\s+(?:a\s+)?(?P<name>.+?)\s+"
-    r"(?:as\s+|como\s+|under\s+)?(?:an?\s+)?(?:inactive|inactiv[oa])\b",
+    r"\b(?:designated|declared|made|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+"
+    r"(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE,
     _I,
 )
 
 #: OGP's procedural review (its Response Policy / Criteria and Standards process), English and Spanish.
-_REVIEW = r"(?:procedural\s+review|revisi[oó]n\s+(?:procedimental|de\s+procedimiento|procesal))"
+_REVIEW = (
+    r"(?:procedural\s+review|review\s+by\s+(?:OGP|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards)"
+    r"|revisi[oó]n\s+(?:procedimental|de\s+procedimiento|procesal)|(?:un\s+)?procedimiento\s+de\s+revisi[oó]n)"
+)
 _REVIEW_PASSIVE = re.compile(
     r"\s+(?:was|has\s+been|had\s+been|is|are|remains|remained|fue|ha\s+sido|hab[ií]a\s+sido|est[aá]|permanece"
     r"|se\s+encuentra|qued[oó])\s+(?:officially\s+|formally\s+|now\s+|still\s+|oficialmente\s+)?"
@@ -191,6 +233,9 @@ _LOCAL_CUE = re.compile(
     r"|\bgobierno\s+(?:local|municipal|subnacional)\b|\blocal\s+member\b",
     _I,
 )
+_OGP_NAMED = re.compile(
+    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por)\s+el\s+Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
+)
 #: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
 _OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
 
@@ -203,6 +248,7 @@ class _Statement:
     sentence: Sentence
     country: str | None = None
     predicate: str | None = None
+    at: int | None = None  # where in the sentence the statement's verb is, to find its date
 
 
 def _hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
@@ -211,7 +257,8 @@ def _hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
     window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
     if _NEGATION.search(window):
         return True
-    return bool(_HEDGE.search(sentence))
+    # The verb itself may say "intends to": that is the statement, not a hedge around it.
+    return bool(_HEDGE.search(sentence[:verb_start] + " " + sentence[verb_end:]))
 
 
 def _ogp_object_ok(sentence: str, obj_end: int) -> bool:
@@ -237,21 +284,33 @@ _GOVERNMENT_NOUN = re.compile(
 )
 
 
+_COMPLEMENTIZER = re.compile(r"\b(?:that|que|whereby)\s+(?!it\b|they\b)", _I)
+
+
+def _clause_start(prefix: str) -> int:
+    """Where the clause whose subject ends ``prefix`` begins: after a stop, a colon, or "resolved that"."""
+    start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". ")) + 1
+    for m in _COMPLEMENTIZER.finditer(prefix, start):
+        start = m.end()
+    return start
+
+
 def _subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip()))
     if _ANAPHOR.search(prefix):
-        clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
-        if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):
+        if NOT_A_GOVERNMENT.search(prefix[_clause_start(prefix) :]):
             return None, False, None
         return None, True, None
-    clause_start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". "))
-    if NOT_A_GOVERNMENT.search(prefix[clause_start + 1 :]):  # "civil society in Mexico City withdrew ..."
+    if NOT_A_GOVERNMENT.search(prefix[_clause_start(prefix) :]):  # "civil society in Mexico City withdrew ..."
         return None, False, None
     prefix = _GOVERNMENT_NOUN.sub("", prefix)
     raw = trailing_name(prefix)
     if not raw:
         return None, False, None
+    tail = re.split(r"\s+(?:of|de|del)\s+", raw)[-1]  # "informing OGP of Luxembourg's withdrawal"
+    if tail != raw and member_name(raw, local) is None and gazetteer_country(tail) is not None:
+        raw = tail
     # "Mexico City, Mexico" written as the subject: the last part is the country.
     country = None
     parts = [p.strip() for p in re.split(r",\s*", prefix.rstrip())]
@@ -279,10 +338,11 @@ def member_name(raw: str, local: bool = False) -> str | None:
     return name if local or _LOCAL_NAME.search(name) else None
 
 
-def _withdrawals(s: Sentence) -> list[_Statement]:
+def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
+    """``ogp_page``: the page is about OGP, so "the partnership" and "its membership" are OGP's."""
     out: list[_Statement] = []
     text = s.clean
-    for m in WITHDRAW_RE.finditer(text):
+    for m in (WITHDRAW_ON_OGP_PAGE_RE if ogp_page else WITHDRAW_RE).finditer(text):
         verb = "verb" if m.group("verb") else "poss"
         if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
             continue
@@ -291,25 +351,39 @@ def _withdrawals(s: Sentence) -> list[_Statement]:
         name, anaphor, country = _subject(prefix, local)
         if name is None and not anaphor:
             continue
-        out.append(_Statement(name, "withdrawn", local, s, country, _predicate(prefix[-40:] + m.group(verb), text)))
+        predicate = _predicate(prefix[-40:] + m.group(verb), text)
+        out.append(_Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
     for m in MEMBERSHIP_WITHDRAW_RE.finditer(text):
-        if not re.search(OGP, text) or _hedged(text, m.start("verb"), m.end("verb")):
+        if not (ogp_page or re.search(OGP, text)) or _hedged(text, m.start("verb"), m.end("verb")):
             continue
         name, anaphor, country = _subject(text[: m.start()])
         if name or anaphor:
-            out.append(_Statement(name, "withdrawn", False, s, country, _predicate(m.group("verb"), text)))
+            predicate = _predicate(m.group("verb"), text)
+            out.append(_Statement(name, "withdrawn", False, s, country, predicate, at=m.start()))
     for m in OBJECT_WITHDRAW_RE.finditer(text):
         if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start("verb"), m.end("verb")):
             continue
+        if re.match(r"suspend", m.group("verb"), _I) and (
+            re.search(r"\btemporar", text, _I) or not re.search(r"\bpermanent", text, _I)
+        ):
+            continue  # a temporary suspension is what OGP later called inactive status
         name = member_name(m.group("name"))
         if name:
-            out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text)))
+            out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text), at=m.start()))
+    for m in LETTER_WITHDRAW_RE.finditer(text):
+        verb = "verb" if m.group("verb") else "verb2"
+        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
+            continue
+        name = member_name(m.group("name") or m.group("name2"))
+        if name:
+            out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group(verb), text), at=m.start()))
     for m in NOMINAL_WITHDRAW_RE.finditer(text):
         if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 20):
             continue
         name = member_name(leading_name(m.group("name")) or "")
         if name:
-            out.append(_Statement(name, "withdrawn", bool(_LOCAL_CUE.search(m.group("obj"))), s, None, "withdrew"))
+            local = bool(_LOCAL_CUE.search(m.group("obj")))
+            out.append(_Statement(name, "withdrawn", local, s, None, "withdrew", at=m.start()))
     return out
 
 
@@ -325,14 +399,14 @@ def _reviews(s: Sentence) -> list[_Statement]:
             continue
         name, anaphor, country = _subject(text[: m.start()])
         if name or anaphor:
-            out.append(_Statement(name, "under_review", False, s, country, "under_review"))
+            out.append(_Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
         if _hedged(text, m.start(), m.end()):
             continue
         raw = leading_name(m.group("name"))
         name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
         if name:
-            out.append(_Statement(name, "under_review", False, s, None, "under_review"))
+            out.append(_Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
     return out
 
 
@@ -346,14 +420,14 @@ def _inactivity(s: Sentence) -> list[_Statement]:
             continue
         name, anaphor, country = _subject(text[: m.start()])
         if name or anaphor:
-            out.append(_Statement(name, "inactive", False, s, country, "inactive"))
+            out.append(_Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
         if _hedged(text, m.start(), m.end()):
             continue
-        raw = leading_name(m.group("name"))
-        name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
-        if name:
-            out.append(_Statement(name, "inactive", False, s, None, "inactive"))
+        for raw in list_items(m.group("name")):  # "designó a Bulgaria, Malawi y Malta como inactivos"
+            name = member_name(raw)
+            if name:
+                out.append(_Statement(name, "inactive", False, s, None, "inactive", at=m.start()))
     return out
 
 
@@ -407,8 +481,9 @@ def list_items(text: str) -> list[str]:
         protected = re.sub(re.escape(name), lambda m: m.group().replace(" ", "\x02"), protected, flags=_I)
     items: list[str] = []
     for piece in _ITEM_SPLIT.split(protected):
-        piece = piece.replace("\x02", " ")
-        piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece.strip(), flags=_I).strip(" .;")
+        piece = piece.replace("\x02", " ").strip(" .;")
+        if gazetteer_country(piece) is None:  # "El Salvador", "The Gambia" keep their article
+            piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece, flags=_I).strip(" .;")
         if piece and piece[0].isupper() and len(piece.split()) <= 9:
             items.append(piece)
     return items
@@ -466,6 +541,19 @@ def totals(sentences: list[Sentence]) -> TotalsFinding | None:
     return None
 
 
+#: Without dates, the usual course: review, then inactive, then out.
+_STATUS_ORDER = {"active": 0, "under_review": 1, "inactive": 2, "withdrawn": 3}
+
+
+def _chronological(f: MembershipFinding) -> tuple[int, str, int]:
+    """Dated statements by date (a sentence's date is the event's; a page's date only bounds it), then the
+    usual course. A withdrawal is always last: nothing after it is a status of a member that left."""
+    if f.status == "withdrawn":
+        return (1, "", 0)
+    return (0, f.effective if f.effective_basis == "sentence" and f.effective else "9999",
+            _STATUS_ORDER.get(f.status, 0))
+
+
 def membership_findings(
     sentences: list[Sentence], title: str, published: date | None = None
 ) -> tuple[list[Finding], str | None]:
@@ -473,8 +561,9 @@ def membership_findings(
     page's own date, the last resort for when a change took effect."""
     statements: list[_Statement] = []
     joins: list[tuple[str | None, int, bool, Sentence]] = []
+    ogp_page = any(_OGP_NAMED.search(s.clean) for s in sentences[:6])
     for s in sentences:
-        statements += _withdrawals(s)
+        statements += _withdrawals(s, ogp_page)
         statements += _inactivity(s)
         statements += _reviews(s)
         joins += [(*j, s) for j in _joins(s)]
@@ -519,9 +608,6 @@ def membership_findings(
 
     page_country: str | None = None
     for member, sts in by_member.items():
-        status = "withdrawn" if any(st.status == "withdrawn" for st in sts) else sts[0].status
-        chosen = [st for st in sts if st.status == status]
-        evidence = next((st for st in chosen if st.member and st.sentence.clean.find(member) >= 0), chosen[0])
         join = joined.get(member_key(member))
         is_country = gazetteer_country(member) is not None  # a country is never a local member
         local = not is_country and (any(st.local for st in sts) or bool(join and join[1]))
@@ -530,21 +616,30 @@ def membership_findings(
         )
         if member == main:
             page_country = country
-        dated = next((st for st in chosen if in_sentence(st.sentence.clean)), evidence)
-        when = effective(dated.sentence, sentences, published)
-        findings.append(
-            MembershipFinding(
-                member,
-                status,
-                "local" if local else ("country" if is_country else None),
-                country,
-                join[0] if join else None,
-                evidence.sentence.text,
-                predicate=evidence.predicate,
-                effective=when.value if when else None,
-                effective_basis=when.basis if when else None,
+        # One finding per status the page states ("designated inactive in 2016 ... no longer participating as
+        # of 2017"), in the order they happened, so that the last one is the member's status now.
+        per_status: list[MembershipFinding] = []
+        for status in dict.fromkeys(st.status for st in sts):
+            chosen = [st for st in sts if st.status == status]
+            evidence = next((st for st in chosen if st.member and st.sentence.clean.find(member) >= 0), chosen[0])
+            dated = next(
+                (st for st in chosen if in_sentence(st.sentence.clean, published, st.at, status)), evidence
             )
-        )
+            when = effective(dated.sentence, sentences, published, dated.at, status)
+            per_status.append(
+                MembershipFinding(
+                    member,
+                    status,
+                    "local" if local else ("country" if is_country else None),
+                    country,
+                    join[0] if join else None,
+                    evidence.sentence.text,
+                    predicate=evidence.predicate,
+                    effective=when.value if when else None,
+                    effective_basis=when.basis if when else None,
+                )
+            )
+        findings += sorted(per_status, key=_chronological)
     withdrawn = {f.member for f in findings if isinstance(f, MembershipFinding)}
     for s in sentences:
         for f in _continuing(s, page_country):

@@ -240,8 +240,36 @@ def extract(content: str | bytes, content_type: str | None = None) -> Extracted:
             title=normalise_text(title).replace("\n", " "), text=text, is_html=True, link_share=share,
             published=html_published(raw),
         )
-    text = cut_comments(normalise_text(raw))
+    text = unwrap(cut_comments(normalise_text(raw)))
     return Extracted(title=plain_title(text), text=text, is_html=False, link_share=0.0)
+
+
+#: A line this long that stops mid-sentence was cut by the writer's editor (mail, a PDF's text), not ended.
+WRAP_WIDTH = 60
+_ENDS_SENTENCE = re.compile(r"[.!?…:;\"”)\]]\s*$")
+_STARTS_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|#)")
+
+
+def unwrap(text: str) -> str:
+    """Plain text hard-wrapped at a fixed width, with its paragraphs' lines joined again: the rules read
+    sentences, and "El Gobierno de Tanzania amenazó ... con la Alianza para el Gobierno / Abierto (OGP)"
+    cut in two says nothing. Text with fewer than two such cuts is left as it is (titles, lists)."""
+    lines = text.split("\n")
+
+    def is_cut(i: int) -> bool:
+        line, nxt = lines[i].rstrip(), lines[i + 1].strip()
+        return len(line) >= WRAP_WIDTH and bool(nxt) and not _ENDS_SENTENCE.search(line) and not _STARTS_ITEM.match(nxt)
+
+    cuts = {i for i in range(len(lines) - 1) if is_cut(i)}
+    if len(cuts) < 2:
+        return text
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if out and i - 1 in cuts:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)\]]*(?:\[\d+\])*\s+(?=[\"“¿¡(\[]?[A-ZÁÉÍÓÚÑ0-9•])")
