@@ -14,45 +14,25 @@ from datetime import date
 
 from jobs.analysis.dates import effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, TotalsFinding
-from jobs.analysis.names import (
-    NOT_A_GOVERNMENT,
-    as_country,
-    clean_member_name,
-    conjoined_country_names,
-    country_after,
-    leading_name,
-    member_key,
-    trailing_name,
+from jobs.analysis.joins import joins as join_statements
+from jobs.analysis.names import as_country, country_after, leading_name, member_key
+from jobs.analysis.numbers import NUMBER_PATTERN, fold, number_value
+from jobs.analysis.subjects import (
+    LOCAL_CUE,
+    OGP,
+    OGP_NAMED,
+    OGP_ON_OGP_PAGE,
+    hedged,
+    list_items,
+    member_name,
+    ogp_object_ok,
+    subject,
 )
-from jobs.analysis.numbers import NUMBER_PATTERN, fold, number_value, parse_date
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
 
 _I = re.IGNORECASE
 NUM = rf"(?:{NUMBER_PATTERN})"
-
-#: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
-#: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
-OGP = (
-    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+)?(?:"
-    r"Open\s+Government\s+Partnership(?:\s+\(OGP\))?(?:\s+Local)?"
-    r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
-    r"|(?-i:AGA)(?:\s+(?-i:Local))?"
-    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)\))?(?:\s+Local)?"
-    r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
-    r"|alianza\s+internacional\s+(?:de|para|por)\s+(?:el\s+)?gobierno\s+abierto"
-    r"|(?-i:Partnership)|(?-i:Alianza)"
-    r")"
-)
-#: On a page about OGP, "the partnership" in lower case is OGP too ("leaving the partnership").
-OGP_ON_OGP_PAGE = rf"(?:{OGP}|the\s+partnership|la\s+alianza)"
-#: What may follow OGP and make it something else (a committee of OGP, a national process).
-_NOT_OGP_AFTER = re.compile(
-    r"^(?:['’]s\b|\s+(?:Steering|Subcommittee|Committee|Secretariat|Support|Summit|Awards?|Forum|Trust|Fund"
-    r"|Working|Criteria|Council|Board|process|forum|national|multi|Comit[eé]|Secretariado|Foro|proceso|Cumbre"
-    r"|Premio)\b|\s+(?:with|con|for|between|entre)\s+(?-i:[A-Z]))",
-    _I,
-)
 
 _WITHDRAW_VERBS = [
     r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
@@ -132,15 +112,6 @@ _REMOVED = re.compile(
     r"|expulsad\w*|excluid\w*)\b",
     _I,
 )
-#: Words that make a name a local government's ("Municipality of", "Jalisco State", "Ciudad de").
-_LOCAL_NAME = re.compile(
-    r"\b(?:city|municipality|municipal|state|province|county|region|department|district|borough|town|capital"
-    r"|ciudad|municipio|municipalidad|estado|provincia|departamento|regi[oó]n|distrito|alcald[ií]a|gobernaci[oó]n"
-    r"|prefeitura|intendencia|condado)\b",
-    _I,
-)
-
-
 _IMMEDIATE = re.compile(r"\b(?:effective\s+immediately|immediate|con\s+efecto\s+inmediato|inmediat\w*)\b", _I)
 
 
@@ -161,19 +132,6 @@ def _predicate(verb_text: str, sentence: str) -> str:
     return "withdrew"
 
 
-_JOIN_VERBS = [
-    r"(?:has\s+|had\s+|officially\s+)?joined",
-    r"(?:became|become)\s+(?:a\s+)?(?:member|participant|part)\s+(?:of|in)",
-    r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
-    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó])\s+a",
-    r"ingres[oó]\s+a",
-]
-JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", _I)
-_MEMBER_SINCE_RE = re.compile(
-    rf"\s+(?:has\s+been|have\s+been|is|es|ha\s+sido|forma\s+parte)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de|de)?\s*"
-    rf"(?P<obj>{OGP})\s+(?:since|desde)\s+(?P<year>(?:19|20)\d{{2}})",
-    _I,
-)
 _INACTIVE_STATE = r"(?:(?:an?\s+)?(?:inactive|inactiv[oa]s?)(?:\s+status)?|(?:estado|estatus)\s+inactivo)\b"
 _INACTIVE_PASSIVE = re.compile(
     r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will\s+be|fue|fueron|ha\s+sido|hab[ií]a\s+sido"
@@ -212,34 +170,6 @@ _NOT_DECIDED = re.compile(
     _I,
 )
 
-_HEDGE = re.compile(
-    r"\b(?:rumou?rs?|rumores?|denied|deny|denies|desminti\w*|desmient\w*|speculat\w*|especula\w*"
-    r"|consider\w*\s+(?:leaving|withdrawing|exiting|quitting|whether|to\s+(?:leave|withdraw|exit))"
-    r"|considera\w*\s+(?:retirarse|salir|abandonar|dejar|si)|eval[uú]a\w*\s+(?:retirarse|salir|abandonar|si)"
-    r"|threat\w*|amenaz\w*|(?-i:may)|might|could|whether|unless|if|podr[ií]a\w*|plans?\s+to|planned\s+to"
-    r"|intends?\s+to|planea\w*|would\s+(?:consider|leave|withdraw|exit)|should|deber[ií]a\w*|hypothetical\w*"
-    r"|hipot[eé]tic\w*|hoax|fake|false|falso)\b",
-    _I,
-)
-_NEGATION = re.compile(r"\b(?:not|never|n['’]t|nunca|tampoco|no)\b(?!\s+longer)", _I)
-_ANAPHOR = re.compile(
-    r"(?:^|\s)(?:the|its|this|that|el|la|su|este|esta)\s+(?:(?:local|national|federal|city|municipal|state|city's"
-    r"|new|current|mexican|\w+an)\s+)?(?:government|city|country|municipality|state|administration|gobierno|ciudad"
-    r"|pa[ií]s|municipio|estado|administraci[oó]n)(?:['’]s)?\s*$|(?:^|\s)(?:it|they)\s*$",
-    _I,
-)
-_LOCAL_CUE = re.compile(
-    r"\bOGP\s+Local\b|\bAGA\s+Local\b|\b(?:local|city|municipal|subnational)\s+government\b"
-    r"|\bgobierno\s+(?:local|municipal|subnacional)\b|\blocal\s+member\b",
-    _I,
-)
-_OGP_NAMED = re.compile(
-    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por)\s+el\s+Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
-)
-#: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
-_OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
-
-
 @dataclass(frozen=True)
 class _Statement:
     member: str | None  # None: an anaphor ("the local government"), resolved to the page's subject
@@ -251,117 +181,30 @@ class _Statement:
     at: int | None = None  # where in the sentence the statement's verb is, to find its date
 
 
-def _hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
-    """Negations right before the verb ("has not withdrawn") or hedges anywhere ("rumours", "considered")."""
-    window = sentence[max(0, verb_start - 25) : verb_end]
-    window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
-    if _NEGATION.search(window):
-        return True
-    # The verb itself may say "intends to": that is the statement, not a hedge around it.
-    return bool(_HEDGE.search(sentence[:verb_start] + " " + sentence[verb_end:]))
-
-
-def _ogp_object_ok(sentence: str, obj_end: int) -> bool:
-    return not _NOT_OGP_AFTER.match(sentence[obj_end:])
-
-
-#: "The United States, one of the eight founding countries of OGP, has ...": the appositive is not the subject.
-_APPOSITIVE = re.compile(
-    r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to)\b[^,]*,\s*$",
-    _I,
-)
-#: "The Government of Turkey, as of September 21, 2017, is no longer ...": the date sits between subject
-#: and verb.
-_DATE_ASIDE = re.compile(
-    r",\s+(?:as\s+of|effective(?:\s+(?:as\s+of|from|on))?|since|from|on|in|starting|beginning|a\s+partir\s+del?"
-    r"|desde|el|en|con\s+fecha)\s+[^,]{3,30}(?:,\s*(?:19|20)\d\d)?,\s*$",
-    _I,
-)
-#: "The U.S. government", "Turkey's government", "the Trump administration": the name before the noun.
-_GOVERNMENT_NOUN = re.compile(
-    r"(?:['’]s)?\s+(?:national\s+|federal\s+|central\s+)?(?:government|administration|authorities|officials)\s*$",
-    _I,
-)
-
-
-_COMPLEMENTIZER = re.compile(r"\b(?:that|que|whereby)\s+(?!it\b|they\b)", _I)
-
-
-def _clause_start(prefix: str) -> int:
-    """Where the clause whose subject ends ``prefix`` begins: after a stop, a colon, or "resolved that"."""
-    start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". ")) + 1
-    for m in _COMPLEMENTIZER.finditer(prefix, start):
-        start = m.end()
-    return start
-
-
-def _subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
-    """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
-    prefix = _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip()))
-    if _ANAPHOR.search(prefix):
-        if NOT_A_GOVERNMENT.search(prefix[_clause_start(prefix) :]):
-            return None, False, None
-        return None, True, None
-    if NOT_A_GOVERNMENT.search(prefix[_clause_start(prefix) :]):  # "civil society in Mexico City withdrew ..."
-        return None, False, None
-    prefix = _GOVERNMENT_NOUN.sub("", prefix)
-    raw = trailing_name(prefix)
-    if not raw:
-        return None, False, None
-    tail = re.split(r"\s+(?:of|de|del)\s+", raw)[-1]  # "informing OGP of Luxembourg's withdrawal"
-    if tail != raw and member_name(raw, local) is None and gazetteer_country(tail) is not None:
-        raw = tail
-    # "Mexico City, Mexico" written as the subject: the last part is the country.
-    country = None
-    parts = [p.strip() for p in re.split(r",\s*", prefix.rstrip())]
-    if len(parts) >= 2 and as_country(parts[-1]) and raw.strip() == parts[-1]:
-        head = ",".join(prefix.rstrip().split(",")[:-1])
-        before = trailing_name(head)
-        temporal = before and re.search(
-            rf"\b(?:in|on|at|during|since|by|after|before|en|durante|desde|tras)\s+{re.escape(before)}\s*$", head, _I
-        )
-        if before and not temporal and not parse_date(f"1 {before} 2000"):
-            country, raw = parts[-1], before
-    return member_name(raw, local), False, country
-
-
-def member_name(raw: str, local: bool = False) -> str | None:
-    """The member a name stands for: a country under its gazetteer name ("US" -> "United States"), a
-    local government under the page's name (``local``: the sentence speaks of OGP Local); None for anything
-    else ("Trump Administration", "GSA")."""
-    name = clean_member_name(raw)
-    if name is None:
-        return None
-    found = gazetteer_country(name)
-    if found is not None:
-        return found.name_en
-    return name if local or _LOCAL_NAME.search(name) else None
-
-
 def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
     """``ogp_page``: the page is about OGP, so "the partnership" and "its membership" are OGP's."""
     out: list[_Statement] = []
     text = s.clean
     for m in (WITHDRAW_ON_OGP_PAGE_RE if ogp_page else WITHDRAW_RE).finditer(text):
         verb = "verb" if m.group("verb") else "poss"
-        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(verb), m.end(verb)):
             continue
         prefix = text[: m.start()]
-        local = bool(_LOCAL_CUE.search(m.group("obj")) or _LOCAL_CUE.search(prefix[-60:]))
-        name, anaphor, country = _subject(prefix, local)
+        local = bool(LOCAL_CUE.search(m.group("obj")) or LOCAL_CUE.search(prefix[-60:]))
+        name, anaphor, country = subject(prefix, local)
         if name is None and not anaphor:
             continue
         predicate = _predicate(prefix[-40:] + m.group(verb), text)
         out.append(_Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
     for m in MEMBERSHIP_WITHDRAW_RE.finditer(text):
-        if not (ogp_page or re.search(OGP, text)) or _hedged(text, m.start("verb"), m.end("verb")):
+        if not (ogp_page or re.search(OGP, text)) or hedged(text, m.start("verb"), m.end("verb")):
             continue
-        name, anaphor, country = _subject(text[: m.start()])
+        name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             predicate = _predicate(m.group("verb"), text)
             out.append(_Statement(name, "withdrawn", False, s, country, predicate, at=m.start()))
     for m in OBJECT_WITHDRAW_RE.finditer(text):
-        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start("verb"), m.end("verb")):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
             continue
         if re.match(r"suspend", m.group("verb"), _I) and (
             re.search(r"\btemporar", text, _I) or not re.search(r"\bpermanent", text, _I)
@@ -372,17 +215,17 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
             out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text), at=m.start()))
     for m in LETTER_WITHDRAW_RE.finditer(text):
         verb = "verb" if m.group("verb") else "verb2"
-        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(verb), m.end(verb)):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(verb), m.end(verb)):
             continue
         name = member_name(m.group("name") or m.group("name2"))
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group(verb), text), at=m.start()))
     for m in NOMINAL_WITHDRAW_RE.finditer(text):
-        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 20):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 20):
             continue
         name = member_name(leading_name(m.group("name")) or "")
         if name:
-            local = bool(_LOCAL_CUE.search(m.group("obj")))
+            local = bool(LOCAL_CUE.search(m.group("obj")))
             out.append(_Statement(name, "withdrawn", local, s, None, "withdrew", at=m.start()))
     return out
 
@@ -395,13 +238,13 @@ def _reviews(s: Sentence) -> list[_Statement]:
     if _NOT_DECIDED.search(text):
         return out
     for m in _REVIEW_PASSIVE.finditer(text):
-        if _hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()):
             continue
-        name, anaphor, country = _subject(text[: m.start()])
+        name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(_Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
-        if _hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()):
             continue
         raw = leading_name(m.group("name"))
         name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
@@ -416,45 +259,18 @@ def _inactivity(s: Sentence) -> list[_Statement]:
     if re.search(r"\b(?:commitments?|compromisos?|milestones?|hitos?)\b", text, _I):
         return out
     for m in _INACTIVE_PASSIVE.finditer(text):
-        if _hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()):
             continue
-        name, anaphor, country = _subject(text[: m.start()])
+        name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(_Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
-        if _hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()):
             continue
         for raw in list_items(m.group("name")):  # "designó a Bulgaria, Malawi y Malta como inactivos"
             name = member_name(raw)
             if name:
                 out.append(_Statement(name, "inactive", False, s, None, "inactive", at=m.start()))
-    return out
-
-
-_YEAR_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:in|en|since|desde|during|durante)\s+(?P<year>(?:19|20)\d{2})\b", _I)
-_YEAR_BEFORE = re.compile(r"\b(?:in|en)\s+(?P<year>(?:19|20)\d{2}),?\s+[^.;]{0,60}$", _I)
-
-
-def _joins(s: Sentence) -> list[tuple[str | None, int, bool]]:
-    out: list[tuple[str | None, int, bool]] = []
-    text = s.clean
-    for m in list(JOIN_RE.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
-        if not _ogp_object_ok(text, m.end("obj")) or _hedged(text, m.start(), m.start() + 30):
-            continue
-        year_m = None
-        if "year" in m.groupdict() and m.group("year"):
-            year_m = m.group("year")
-        else:
-            after = _YEAR_AFTER.match(text[m.end() :])
-            before = _YEAR_BEFORE.search(text[: m.start()])
-            year_m = after.group("year") if after else (before.group("year") if before else None)
-        if not year_m:
-            continue
-        local = bool(_OGP_LOCAL.search(text) or _LOCAL_CUE.search(text[: m.start()][-60:]))
-        name, anaphor, _ = _subject(text[: m.start()], local)
-        if name is None and not anaphor:
-            continue
-        out.append((name, int(year_m), local))
     return out
 
 
@@ -464,41 +280,16 @@ _CONTINUING = re.compile(
     r"|que\s+incluyen)\s*:?\s+(?P<list>.+)$",
     _I,
 )
-_ITEM_SPLIT = re.compile(
-    r"\s*,\s*(?:and\s+|y\s+)?|\s+(?:and|y|e)\s+|\s+(?=(?:the\s+)?(?:Municipality|State|Municipio|Estado|City|Ciudad"
-    r"|Province|Provincia|County|Condado|Region|Región|Department|Departamento)\s+(?:of|de)\s+)",
-)
-
-
-def list_items(text: str) -> list[str]:
-    """Split a list of member names on commas, "and"/"y", and at an inner "the Municipality of"/"State of"
-    where the page forgot a comma ("State of Mexico the Municipality of Tlalnepantla de Baz").
-
-    Country names that contain "and"/"y" ("Trinidad and Tobago") are kept whole.
-    """
-    protected = text.strip().rstrip(".")
-    for name in conjoined_country_names():
-        protected = re.sub(re.escape(name), lambda m: m.group().replace(" ", "\x02"), protected, flags=_I)
-    items: list[str] = []
-    for piece in _ITEM_SPLIT.split(protected):
-        piece = piece.replace("\x02", " ").strip(" .;")
-        if gazetteer_country(piece) is None:  # "El Salvador", "The Gambia" keep their article
-            piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece, flags=_I).strip(" .;")
-        if piece and piece[0].isupper() and len(piece.split()) <= 9:
-            items.append(piece)
-    return items
-
-
 def _continuing(s: Sentence, page_country: str | None) -> list[MembershipFinding]:
     m = _CONTINUING.search(s.clean)
-    if not m or _hedged(s.clean, m.start(), m.start() + 1):
+    if not m or hedged(s.clean, m.start(), m.start() + 1):
         return []
     where = m.group("where")
     country = page_country if re.search(r"\b(?:the\s+country|el\s+pa[ií]s)\b", where, _I) else None
     cm = re.search(r"\b(?:in|en|de)\s+([A-ZÁÉÍÓÚÑ][\w]+(?:\s+[A-Z][\w]+)?)", where)
     if cm and as_country(cm.group(1)):
         country = as_country(cm.group(1))
-    local = bool(_LOCAL_CUE.search(s.clean[: m.start("list")]))
+    local = bool(LOCAL_CUE.search(s.clean[: m.start("list")]))
     out = []
     for item in list_items(m.group("list")):
         name = member_name(item, local)
@@ -561,12 +352,12 @@ def membership_findings(
     page's own date, the last resort for when a change took effect."""
     statements: list[_Statement] = []
     joins: list[tuple[str | None, int, bool, Sentence]] = []
-    ogp_page = any(_OGP_NAMED.search(s.clean) for s in sentences[:6])
+    ogp_page = any(OGP_NAMED.search(s.clean) for s in sentences[:6])
     for s in sentences:
         statements += _withdrawals(s, ogp_page)
         statements += _inactivity(s)
         statements += _reviews(s)
-        joins += [(*j, s) for j in _joins(s)]
+        joins += [(*j, s) for j in join_statements(s)]
 
     named = [st for st in statements if st.member]
     title_fold = fold(title)

@@ -9,9 +9,9 @@ import pytest
 
 from jobs.analysis.classify import classify, normalise_period
 from jobs.analysis.language import detect_language
-from jobs.analysis.membership import list_items
 from jobs.analysis.numbers import number_value, ordinal_value, parse_date
 from jobs.analysis.reports import clause_counts, clause_levels, clauses
+from jobs.analysis.subjects import list_items
 from jobs.analysis.text import cut_comments, extract, plain_title, split_sentences
 from storage.models import DocumentKind
 

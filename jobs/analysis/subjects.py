@@ -1,0 +1,196 @@
+"""Who a membership statement is about, and whether it is about OGP at all.
+
+Every membership rule (a withdrawal, a status, a join) finds a verb and then asks the same questions:
+is the object OGP itself (not its Steering Committee, not another partnership), is the subject a
+government (not civil society, not a forum), which member does the name stand for, and is the statement
+hedged ("rumours", "may") or negated. The answers live here so that each rule asks them the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jobs.analysis.names import (
+    NOT_A_GOVERNMENT,
+    as_country,
+    clean_member_name,
+    conjoined_country_names,
+    trailing_name,
+)
+from jobs.analysis.numbers import parse_date
+from storage.gazetteer import country as gazetteer_country
+
+_I = re.IGNORECASE
+
+#: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
+#: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
+OGP = (
+    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+)?(?:"
+    r"Open\s+Government\s+Partnership(?:\s+\(OGP\))?(?:\s+Local)?"
+    r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
+    r"|(?-i:AGA)(?:\s+(?-i:Local))?"
+    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)\))?(?:\s+Local)?"
+    r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
+    r"|alianza\s+internacional\s+(?:de|para|por)\s+(?:el\s+)?gobierno\s+abierto"
+    r"|(?-i:Partnership)|(?-i:Alianza)"
+    r")"
+)
+#: On a page about OGP, "the partnership" in lower case is OGP too ("leaving the partnership").
+OGP_ON_OGP_PAGE = rf"(?:{OGP}|the\s+partnership|la\s+alianza)"
+#: What may follow OGP and make it something else (a committee of OGP, a national process).
+_NOT_OGP_AFTER = re.compile(
+    r"^(?:['’]s\b|\s+(?:Steering|Subcommittee|Committee|Secretariat|Support|Summit|Awards?|Forum|Trust|Fund"
+    r"|Working|Criteria|Council|Board|process|forum|national|multi|Comit[eé]|Secretariado|Foro|proceso|Cumbre"
+    r"|Premio)\b|\s+(?:with|con|for|between|entre)\s+(?-i:[A-Z]))",
+    _I,
+)
+
+#: Words that make a name a local government's ("Municipality of", "Jalisco State", "Ciudad de").
+LOCAL_NAME = re.compile(
+    r"\b(?:city|municipality|municipal|state|province|county|region|department|district|borough|town|capital"
+    r"|ciudad|municipio|municipalidad|estado|provincia|departamento|regi[oó]n|distrito|alcald[ií]a|gobernaci[oó]n"
+    r"|prefeitura|intendencia|condado)\b",
+    _I,
+)
+
+
+HEDGE = re.compile(
+    r"\b(?:rumou?rs?|rumores?|denied|deny|denies|desminti\w*|desmient\w*|speculat\w*|especula\w*"
+    r"|consider\w*\s+(?:leaving|withdrawing|exiting|quitting|whether|to\s+(?:leave|withdraw|exit))"
+    r"|considera\w*\s+(?:retirarse|salir|abandonar|dejar|si)|eval[uú]a\w*\s+(?:retirarse|salir|abandonar|si)"
+    r"|threat\w*|amenaz\w*|(?-i:may)|might|could|whether|unless|if|podr[ií]a\w*|plans?\s+to|planned\s+to"
+    r"|intends?\s+to|planea\w*|would\s+(?:consider|leave|withdraw|exit)|should|deber[ií]a\w*|hypothetical\w*"
+    r"|hipot[eé]tic\w*|hoax|fake|false|falso)\b",
+    _I,
+)
+_NEGATION = re.compile(r"\b(?:not|never|n['’]t|nunca|tampoco|no)\b(?!\s+longer)", _I)
+_ANAPHOR = re.compile(
+    r"(?:^|\s)(?:the|its|this|that|el|la|su|este|esta)\s+(?:(?:local|national|federal|city|municipal|state|city's"
+    r"|new|current|mexican|\w+an)\s+)?(?:government|city|country|municipality|state|administration|gobierno|ciudad"
+    r"|pa[ií]s|municipio|estado|administraci[oó]n)(?:['’]s)?\s*$|(?:^|\s)(?:it|they)\s*$",
+    _I,
+)
+LOCAL_CUE = re.compile(
+    r"\bOGP\s+Local\b|\bAGA\s+Local\b|\b(?:local|city|municipal|subnational)\s+government\b"
+    r"|\bgobierno\s+(?:local|municipal|subnacional)\b|\blocal\s+member\b",
+    _I,
+)
+OGP_NAMED = re.compile(
+    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por)\s+el\s+Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
+)
+#: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
+OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
+
+
+def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
+    """Negations right before the verb ("has not withdrawn") or hedges anywhere ("rumours", "considered")."""
+    window = sentence[max(0, verb_start - 25) : verb_end]
+    window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
+    if _NEGATION.search(window):
+        return True
+    # The verb itself may say "intends to": that is the statement, not a hedge around it.
+    return bool(HEDGE.search(sentence[:verb_start] + " " + sentence[verb_end:]))
+
+
+def ogp_object_ok(sentence: str, obj_end: int) -> bool:
+    return not _NOT_OGP_AFTER.match(sentence[obj_end:])
+
+
+#: "The United States, one of the eight founding countries of OGP, has ...": the appositive is not the subject.
+_APPOSITIVE = re.compile(
+    r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to)\b[^,]*,\s*$",
+    _I,
+)
+#: "The Government of Turkey, as of September 21, 2017, is no longer ...": the date sits between subject
+#: and verb.
+_DATE_ASIDE = re.compile(
+    r",\s+(?:as\s+of|effective(?:\s+(?:as\s+of|from|on))?|since|from|on|in|starting|beginning|a\s+partir\s+del?"
+    r"|desde|el|en|con\s+fecha)\s+[^,]{3,30}(?:,\s*(?:19|20)\d\d)?,\s*$",
+    _I,
+)
+#: "The U.S. government", "Turkey's government", "the Trump administration": the name before the noun.
+_GOVERNMENT_NOUN = re.compile(
+    r"(?:['’]s)?\s+(?:national\s+|federal\s+|central\s+)?(?:government|administration|authorities|officials)\s*$",
+    _I,
+)
+
+
+_COMPLEMENTIZER = re.compile(r"\b(?:that|que|whereby)\s+(?!it\b|they\b)", _I)
+
+
+def clause_start(prefix: str) -> int:
+    """Where the clause whose subject ends ``prefix`` begins: after a stop, a colon, or "resolved that"."""
+    start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". ")) + 1
+    for m in _COMPLEMENTIZER.finditer(prefix, start):
+        start = m.end()
+    return start
+
+
+def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
+    """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
+    prefix = _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip()))
+    if _ANAPHOR.search(prefix):
+        if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
+            return None, False, None
+        return None, True, None
+    if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):  # "civil society in Mexico City withdrew ..."
+        return None, False, None
+    prefix = _GOVERNMENT_NOUN.sub("", prefix)
+    raw = trailing_name(prefix)
+    if not raw:
+        return None, False, None
+    tail = re.split(r"\s+(?:of|de|del)\s+", raw)[-1]  # "informing OGP of Luxembourg's withdrawal"
+    if tail != raw and member_name(raw, local) is None and gazetteer_country(tail) is not None:
+        raw = tail
+    # "Mexico City, Mexico" written as the subject: the last part is the country.
+    country = None
+    parts = [p.strip() for p in re.split(r",\s*", prefix.rstrip())]
+    if len(parts) >= 2 and as_country(parts[-1]) and raw.strip() == parts[-1]:
+        head = ",".join(prefix.rstrip().split(",")[:-1])
+        before = trailing_name(head)
+        temporal = before and re.search(
+            rf"\b(?:in|on|at|during|since|by|after|before|en|durante|desde|tras)\s+{re.escape(before)}\s*$", head, _I
+        )
+        if before and not temporal and not parse_date(f"1 {before} 2000"):
+            country, raw = parts[-1], before
+    return member_name(raw, local), False, country
+
+
+def member_name(raw: str, local: bool = False) -> str | None:
+    """The member a name stands for: a country under its gazetteer name ("US" -> "United States"), a
+    local government under the page's name (``local``: the sentence speaks of OGP Local); None for anything
+    else ("Trump Administration", "GSA")."""
+    name = clean_member_name(raw)
+    if name is None:
+        return None
+    found = gazetteer_country(name)
+    if found is not None:
+        return found.name_en
+    return name if local or LOCAL_NAME.search(name) else None
+
+
+_ITEM_SPLIT = re.compile(
+    r"\s*,\s*(?:and\s+|y\s+)?|\s+(?:and|y|e)\s+|\s+(?=(?:the\s+)?(?:Municipality|State|Municipio|Estado|City|Ciudad"
+    r"|Province|Provincia|County|Condado|Region|Región|Department|Departamento)\s+(?:of|de)\s+)",
+)
+
+
+def list_items(text: str) -> list[str]:
+    """Split a list of member names on commas, "and"/"y", and at an inner "the Municipality of"/"State of"
+    where the page forgot a comma ("State of Mexico the Municipality of Tlalnepantla de Baz").
+
+    Country names that contain "and"/"y" ("Trinidad and Tobago") are kept whole.
+    """
+    protected = text.strip().rstrip(".")
+    for name in conjoined_country_names():
+        protected = re.sub(re.escape(name), lambda m: m.group().replace(" ", "\x02"), protected, flags=_I)
+    items: list[str] = []
+    for piece in _ITEM_SPLIT.split(protected):
+        piece = piece.replace("\x02", " ").strip(" .;")
+        if gazetteer_country(piece) is None:  # "El Salvador", "The Gambia" keep their article
+            piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece, flags=_I).strip(" .;")
+        if piece and piece[0].isupper() and len(piece.split()) <= 9:
+            items.append(piece)
+    return items
+
+
