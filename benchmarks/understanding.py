@@ -121,7 +121,7 @@ def facts_of(analysis: PageAnalysis) -> dict[str, set[Fact]]:
         member(f.member, f.kind, f.country)
     for j in analysis.of_type(JoinedFinding):
         facts["joined"].add(canonical("joined", (j.member, str(j.year))))
-        member(j.member, j.kind, None)
+        member(j.member, j.kind, j.country)
     for r in analysis.of_type(ReportFinding):
         if r.member:
             facts["report"].add(canonical("report", (r.member, str(r.kind), r.period or "")))

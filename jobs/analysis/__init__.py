@@ -11,12 +11,14 @@ import re
 
 from jobs.analysis.classify import classify
 from jobs.analysis.dates import page_date
-from jobs.analysis.findings import Finding, PageAnalysis, ReportFinding
+from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
+from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
 from jobs.analysis.listed import index_items, listed_reports
 from jobs.analysis.membership import membership_findings
 from jobs.analysis.reports import report_findings
-from jobs.analysis.text import extract, split_sentences
+from jobs.analysis.text import decode, extract, html_blocks, split_sentences
+from storage.gazetteer import country
 from storage.models import DocumentKind
 
 __all__ = ["analyse_page", "PageAnalysis"]
@@ -48,6 +50,17 @@ def is_feed(content: str | bytes, content_type: str | None) -> bool:
     return bool(_FEED_START.match(head))
 
 
+def _member_since(content: str | bytes, content_type: str | None, is_html: bool, text: str,
+                  member: str, in_country: str | None) -> list[Finding]:
+    lines = html_blocks(decode(content, content_type)) if is_html else text.splitlines()
+    found = member_since(lines)
+    if found is None:
+        return []
+    year, line = found
+    local = country(member) is None
+    return [JoinedFinding(member, year, "local" if local else None, line, in_country)]
+
+
 def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAnalysis:
     if not content:
         return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
@@ -70,11 +83,19 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             ReportFinding(page.kind, page.member, page.period, page.is_draft, title_sentence or extracted.title)
         )
         findings += report_findings(sentences, page.period)
+        # A report states when its member joined ("Malawi joined OGP in 2013"); its other membership talk
+        # (an earlier plan's "vacuum", recommendations) is no status.
+        found, _ = membership_findings(sentences, extracted.title, published, page.member)
+        findings += [f for f in found if isinstance(f, JoinedFinding)]
     else:
         if page.kind != DocumentKind.LISTING:
             found, main = membership_findings(sentences, extracted.title, published)
             findings += found
             member = member or main
+        if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
+            isinstance(f, JoinedFinding) and f.member == member for f in findings
+        ):
+            findings += _member_since(content, content_type, extracted.is_html, text, member, page.country)
         if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
             findings += listed_reports(index_items(content, url, content_type, feed=False), member)
     return PageAnalysis(

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from storage.gazetteer import country
 from storage.models import DocumentKind
 
 #: IRM report phrasings, most specific first (English and Spanish; accents optional).
@@ -64,6 +65,7 @@ class Classification:
     member: str | None
     period: str | None
     evidence: str
+    country: str | None = None  # a member page's local member: its country ("/members/kigoma-tanzania/")
 
 
 def report_kind_in(text: str) -> tuple[DocumentKind, re.Match[str]] | None:
@@ -110,6 +112,21 @@ def member_from_report_title(title: str, match: re.Match[str]) -> str | None:
     return _clean_member(title[match.end() :])
 
 
+def member_from_slug(slug: str) -> tuple[str, str | None]:
+    """OGP's member address: "norway" -> Norway; "kigoma-tanzania" -> Kigoma, in Tanzania."""
+    words = slug.replace("-", " ").strip()
+    whole = country(words)
+    if whole is not None:
+        return whole.name_en, None
+    parts = words.split()
+    for n in (3, 2, 1):
+        if len(parts) > n:
+            found = country(" ".join(parts[-n:]))
+            if found is not None:
+                return " ".join(parts[:-n]).title(), found.name_en
+    return words.title(), None
+
+
 def _slug_words(url: str) -> str:
     path = urlparse(url).path
     parts = [p for p in path.split("/") if p]
@@ -145,10 +162,10 @@ def classify(title: str, text: str, url: str, link_share: float = 0.0) -> Classi
         return Classification(DocumentKind.LISTING, False, None, None, "")
     if re.search(r"/(?:news|stories|noticias|press|blog)/[^/]+", path) or _PRESS.search(head):
         return Classification(DocumentKind.NEWS, False, None, None, "")
-    m2 = re.search(r"/members/([^/]+)/?$", path)
+    m2 = re.search(r"/(?:members|countries)/([^/]+)/?$", path)
     if m2:
-        name = m2.group(1).replace("-", " ").title()
-        return Classification(DocumentKind.MEMBER_PAGE, False, title or name, None, "")
+        name, country = member_from_slug(m2.group(1))
+        return Classification(DocumentKind.MEMBER_PAGE, False, name, None, "", country)
     prose = sum(len(line) for line in text.splitlines() if len(line) > 200)
     if link_share > 0.5 and prose < 600:
         return Classification(DocumentKind.LISTING, False, None, None, "")

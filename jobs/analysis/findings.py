@@ -150,6 +150,7 @@ class JoinedFinding:
     year: int
     kind: str | None
     evidence: str
+    country: str | None = None  # a local member's country, when the page says
 
 
 @dataclass(frozen=True)

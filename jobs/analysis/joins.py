@@ -1,51 +1,202 @@
-"""Joins: "X joined OGP in 2012", "se unió a la AGA en 2011", "has been participating since 2011"."""
+"""Joins: when a member came into OGP (or OGP Local), in the shapes pages use for it.
+
+- a verb with OGP as its object and a year near it: "Morocco joined the OGP in April 2018", "Tanzania se
+  unió a la OGP cuando fue creada en 2011", "has been participating in OGP since 2011";
+- a member page's or a members listing's header line: "Member Since 2011", "Joined in 2016 and is
+  implementing 5 commitments" under the member's name ("Elgeyo Marakwet, Kenya");
+- the founders: "the eight founding countries (Brazil, Indonesia, Mexico, ...)" with 2011 in the sentence
+  or the one before it;
+- OGP welcoming a new member: "OGP also welcomed Cote d'Ivoire", dated by the sentence or the page.
+
+An intention is not a join: "announced their intent to join", "will join", "is considering joining" yield
+nothing, and neither does a letter of intent on its own.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
-from jobs.analysis.subjects import LOCAL_CUE, OGP, OGP_LOCAL, hedged, ogp_object_ok, subject
+from jobs.analysis.names import as_country
+from jobs.analysis.numbers import MONTH_WORDS
+from jobs.analysis.subjects import (
+    LOCAL_CUE,
+    OGP,
+    OGP_LOCAL,
+    OGP_NAMED,
+    hedged,
+    list_items,
+    member_name,
+    ogp_object_ok,
+    subject,
+)
 from jobs.analysis.text import Sentence
+from storage.gazetteer import country as gazetteer_country
 
 _I = re.IGNORECASE
 
+
+@dataclass(frozen=True)
+class Join:
+    member: str | None  # None: "it" / "the country", the page's member
+    year: int
+    local: bool
+    sentence: Sentence
+    country: str | None = None  # a local member's country, when the page writes "Name, Country"
+
+
 _JOIN_VERBS = [
-    r"(?:has\s+|had\s+|officially\s+)?joined",
-    r"(?:became|become)\s+(?:a\s+)?(?:member|participant|part)\s+(?:of|in)",
+    r"(?:has\s+|had\s+|officially\s+|formally\s+)?joined",
+    r"(?:became|become)\s+(?:a\s+|the\s+\w+\s+)?(?:member|participant|part|country)\s+(?:of|in|to\s+join)",
     r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
-    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó])\s+a",
+    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó])\s+(?:por\s+primera\s+vez\s+)?a",
     r"ingres[oó]\s+a",
+    r"pertenece\s+a",
+    r"(?:oficializ[oó]|formaliz[oó]|concret[oó])\s+su\s+(?:ingreso|adhesi[oó]n|incorporaci[oó]n|membres[ií]a)"
+    r"\s+(?:a|en)",
 ]
 JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", _I)
 _MEMBER_SINCE_RE = re.compile(
-    rf"\s+(?:has\s+been|have\s+been|is|es|ha\s+sido|forma\s+parte)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de|de)?\s*"
-    rf"(?P<obj>{OGP})\s+(?:since|desde)\s+(?P<year>(?:19|20)\d{{2}})",
+    rf"\s+(?:has\s+been|have\s+been|is|es|ha\s+sido|forma\s+parte)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de"
+    rf"|participating\s+in|a\s+participant\s+in|part\s+of|de)?\s*(?P<obj>{OGP})\s+(?:since|desde)\s+"
+    rf"(?:(?:el|the)\s+)?(?:(?:año|year)\s+)?(?P<year>(?:19|20)\d{{2}})",
     _I,
 )
-_YEAR_AFTER = re.compile(r"^[^.;]{0,40}?\b(?:in|en|since|desde|during|durante)\s+(?P<year>(?:19|20)\d{2})\b", _I)
+#: What may stand between "in" and the year: "in April 2018", "en el año 2011", "en julio del 2018".
+_YEAR = rf"(?:(?:el|the)\s+)?(?:(?:año|year|mes\s+de)\s+)?(?:(?:{MONTH_WORDS})\.?\s+(?:de(?:l)?\s+|of\s+)?)?"
+_YEAR_AFTER = re.compile(
+    rf"^[^.;]{{0,40}}?\b(?:in|en|since|desde|during|durante)\s+{_YEAR}(?P<year>(?:19|20)\d{{2}})\b", _I
+)
 _YEAR_BEFORE = re.compile(r"\b(?:in|en)\s+(?P<year>(?:19|20)\d{2}),?\s+[^.;]{0,60}$", _I)
 
+#: "Member Since 2011", "Joined 2016", "Joined in 2016 and is implementing 5 commitments", "Miembro desde 2011".
+_HEADER = re.compile(
+    r"^(?:member\s+since|joined(?:\s+in)?|participating\s+since|miembro\s+desde|participa\s+desde|se\s+uni[oó]\s+en)"
+    r"\s*:?\s*"
+    r"(?P<year>(?:19|20)\d{2})\b",
+    _I,
+)
+_FOUNDERS = re.compile(
+    r"\bfounding\s+(?:members?|countr\w+|governments?|partners?|nations?)\b|\bfounders?\b|\bco-?founder\b"
+    r"|\bmiembros?\s+fundador\w*|\bpa[ií]s(?:es)?\s+fundador\w*|\bfundador(?:es|as|a)?\b"
+    r"|\b(?:founded|launched|created)\s+(?:in\s+2011\s+)?by\s+(?:eight|8)\b"
+    r"|\b(?:fundada|creada|lanzada)\s+(?:en\s+(?:el\s+)?2011\s+)?por\s+(?:ocho|8)\b",
+    _I,
+)
+_NOT_FOUNDER = re.compile(r"\b(?:not|never|no|ni|nor)\b[^,.;]{0,30}\b(?:founding|founders?|fundador\w*)\b", _I)
+_WELCOME = re.compile(
+    r"\b(?:welcomed|welcomes|welcoming|da\s+la\s+bienvenida\s+a|dio\s+la\s+bienvenida\s+a)\s+(?P<names>.+?)"
+    r"(?=,\s+(?:bringing|which|who|taking|elevando|con\s+lo\s+que)|\s+(?:as|to|into|como|a\s+la|al)\b|[.;]|$)",
+    _I,
+)
+_INTENT = re.compile(
+    r"\b(?:intent\w*|intend\w*|will\s+join|to\s+join|plans?\s+to|consider\w*|eligible|intenci[oó]n|se\s+sumar[aá]"
+    r"|se\s+unir[aá]|planea\w*|evalu\w*)\b",
+    _I,
+)
 
-def joins(s: Sentence) -> list[tuple[str | None, int, bool]]:
-    out: list[tuple[str | None, int, bool]] = []
+
+def page_joins(sentences: list[Sentence], published: date | None, page_member: str | None) -> list[Join]:
+    """Every join the page states, in page order."""
+    out: list[Join] = []
+    for i, s in enumerate(sentences):
+        out += _verb_joins(s)
+        out += _header_join(sentences, i, page_member)
+        out += _founders(s, sentences[i - 1] if i else None)
+        out += _welcomed(s, published)
+    return out
+
+
+def member_since(lines: list[str]) -> tuple[int, str] | None:
+    """A member page's "Member Since 2011" / "Participating since: 2016" line: the year and the line."""
+    for line in lines:
+        m = _HEADER.match(line.strip())
+        if m:
+            return int(m.group("year")), line.strip()
+    return None
+
+
+def _verb_joins(s: Sentence) -> list[Join]:
+    out: list[Join] = []
     text = s.clean
     for m in list(JOIN_RE.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 30):
             continue
-        year_m = None
         if "year" in m.groupdict() and m.group("year"):
-            year_m = m.group("year")
+            year = m.group("year")
         else:
             after = _YEAR_AFTER.match(text[m.end() :])
             before = _YEAR_BEFORE.search(text[: m.start()])
-            year_m = after.group("year") if after else (before.group("year") if before else None)
-        if not year_m:
+            year = after.group("year") if after else (before.group("year") if before else None)
+        if not year:
             continue
         local = bool(OGP_LOCAL.search(text) or LOCAL_CUE.search(text[: m.start()][-60:]))
-        name, anaphor, _ = subject(text[: m.start()], local)
+        name, anaphor, country = subject(text[: m.start()], local)
         if name is None and not anaphor:
             continue
-        out.append((name, int(year_m), local))
+        out.append(Join(name, int(year), local, s, country))
     return out
 
 
+def _header_join(sentences: list[Sentence], i: int, page_member: str | None) -> list[Join]:
+    m = _HEADER.match(sentences[i].clean)
+    if not m:
+        return []
+    year = int(m.group("year"))
+    for back in range(i - 1, max(-1, i - 4), -1):  # the member's name is the card's heading, just above
+        line = re.sub(r"^Image\s+for\s+", "", sentences[back].clean).strip(" .")
+        name, _, country = line.partition(", ")
+        if country and as_country(country) and not gazetteer_country(name):
+            local = member_name(name, local=True)
+            if local:
+                return [Join(local, year, True, sentences[i], gazetteer_country(country).name_en)]  # type: ignore[union-attr]
+        found = member_name(line) if len(line.split()) <= 6 else None
+        if found:
+            return [Join(found, year, gazetteer_country(found) is None, sentences[i])]
+    if page_member:
+        return [Join(page_member, year, gazetteer_country(page_member) is None, sentences[i])]
+    return []
+
+
+def _founders(s: Sentence, previous: Sentence | None) -> list[Join]:
+    text = s.clean
+    if not _FOUNDERS.search(text) or _NOT_FOUNDER.search(text) or _INTENT.search(text):
+        return []
+    if "2011" not in text and not (previous and "2011" in previous.clean and _FOUNDERS.search(previous.clean)):
+        return []
+    if not OGP_NAMED.search(text) and not (previous and OGP_NAMED.search(previous.clean)):
+        return []
+    return [Join(name, 2011, False, s) for name in countries_in(text)]
+
+
+def _welcomed(s: Sentence, published: date | None) -> list[Join]:
+    text = s.clean
+    m = _WELCOME.search(text)
+    if not m or not OGP_NAMED.search(text[: m.start()]) or hedged(text, m.start(), m.end()):
+        return []
+    years = re.findall(r"\b(?:19|20)\d{2}\b", text)
+    year = int(years[0]) if years else (published.year if published else None)
+    if year is None:
+        return []
+    names = [member_name(item) for item in list_items(m.group("names"))]
+    return [Join(name, year, gazetteer_country(name) is None, s) for name in names if name]
+
+
+_CAP_RUN = re.compile(
+    r"(?:the\s+)?[A-ZÁÉÍÓÚÑ][\w'’.\-]*(?:\s+(?:of|and|the|de|del|y|&)?\s*[A-ZÁÉÍÓÚÑ][\w'’.\-]*)*"
+)
+
+
+def countries_in(text: str) -> list[str]:
+    """The countries a sentence names, each once, in order: whole capitalised runs first ("Trinidad and
+    Tobago"), else their parts ("Brazil and Mexico")."""
+    found: list[str] = []
+    for m in _CAP_RUN.finditer(text):
+        run = m.group().strip()
+        whole = gazetteer_country(run)
+        parts = [whole] if whole else [gazetteer_country(p) for p in re.split(r"\s+(?:and|y|&)\s+", run)]
+        for c in parts:
+            if c is not None and c.name_en not in found:
+                found.append(c.name_en)
+    return found

@@ -14,7 +14,7 @@ from datetime import date
 
 from jobs.analysis.dates import effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, TotalsFinding
-from jobs.analysis.joins import joins as join_statements
+from jobs.analysis.joins import countries_in, page_joins
 from jobs.analysis.names import as_country, country_after, leading_name, member_key
 from jobs.analysis.numbers import NUMBER_PATTERN, fold, number_value
 from jobs.analysis.subjects import (
@@ -345,25 +345,34 @@ def _chronological(f: MembershipFinding) -> tuple[int, str, int]:
             _STATUS_ORDER.get(f.status, 0))
 
 
+def _page_member(title: str) -> str | None:
+    """The member a member page is about, from its title ("Kenya", "Elgeyo Marakwet, Kenya")."""
+    name = re.split(r"\s+[|–—-]\s+", title)[0].split(",")[0].strip()
+    return member_name(name) if name and len(name.split()) <= 5 else None
+
+
 def membership_findings(
-    sentences: list[Sentence], title: str, published: date | None = None
+    sentences: list[Sentence], title: str, published: date | None = None, page_member: str | None = None
 ) -> tuple[list[Finding], str | None]:
     """All membership findings of a page, and the member it is mainly about (if one). ``published`` is the
-    page's own date, the last resort for when a change took effect."""
+    page's own date, the last resort for when a change took effect; ``page_member`` the member the page is
+    known to be about (an IRM report's), which "it" and "the country" stand for."""
     statements: list[_Statement] = []
-    joins: list[tuple[str | None, int, bool, Sentence]] = []
     ogp_page = any(OGP_NAMED.search(s.clean) for s in sentences[:6])
     for s in sentences:
         statements += _withdrawals(s, ogp_page)
         statements += _inactivity(s)
         statements += _reviews(s)
-        joins += [(*j, s) for j in join_statements(s)]
 
     named = [st for st in statements if st.member]
     title_fold = fold(title)
-    main = next((st.member for st in named if st.member and fold(st.member) in title_fold), None)
+    main = page_member or next((st.member for st in named if st.member and fold(st.member) in title_fold), None)
     if main is None and named:
         main = named[0].member
+    title_countries = countries_in(title)
+    if main is None and len(title_countries) == 1:  # "Tanzania states why it opted out of OGP"
+        main = title_countries[0]
+    joins = page_joins(sentences, published, main or _page_member(title))
     text_all = "\n".join(s.clean for s in sentences)
 
     # Resolve anaphors to the page's subject; merge statements per member (first named one is evidence).
@@ -391,11 +400,11 @@ def membership_findings(
 
     findings: list[Finding] = []
     joined: dict[str, tuple[int, bool, Sentence]] = {}  # by member_key
-    for name, year, local, s in joins:
-        member = name or main
+    for j in joins:
+        member = j.member or main
         if member and member_key(member) not in joined:
-            joined[member_key(member)] = (year, local, s)
-            findings.append(JoinedFinding(member, year, "local" if local else None, s.text))
+            joined[member_key(member)] = (j.year, j.local, j.sentence)
+            findings.append(JoinedFinding(member, j.year, "local" if j.local else None, j.sentence.text, j.country))
 
     page_country: str | None = None
     for member, sts in by_member.items():

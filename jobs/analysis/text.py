@@ -156,20 +156,27 @@ def html_title_and_links(markup: str) -> tuple[str, float]:
     return title[:300], share
 
 
-def _fallback_html_text(markup: str) -> str:
-    """When trafilatura finds nothing, keep the body text minus obvious chrome rather than lose the page."""
+def html_blocks(markup: str) -> list[str]:
+    """The headings, paragraphs and list items of the page minus obvious chrome, each as one line.
+
+    Main-text extraction drops a member page's fact boxes ("Member Since 2011"); this keeps them."""
     try:
         import lxml.html
 
         doc = lxml.html.document_fromstring(markup)
         for bad in doc.xpath("//script|//style|//nav|//header|//footer|//aside|//form|//noscript"):
             bad.drop_tree()
-        blocks = [" ".join(el.text_content().split()) for el in doc.xpath("//h1|//h2|//h3|//h4|//p|//li")]
-        text = "\n\n".join(b for b in blocks if b)
-        return text or doc.text_content()
+        elements = doc.xpath("//h1|//h2|//h3|//h4|//p|//li|//td|//dt|//dd")
+        blocks = [" ".join(el.text_content().split()) for el in elements]
+        return [b for b in blocks if b] or [doc.text_content()]
     except Exception:  # junk input: nothing to keep
         log.debug("fallback extraction failed", exc_info=True)
-        return ""
+        return []
+
+
+def _fallback_html_text(markup: str) -> str:
+    """When trafilatura finds nothing, keep the body text minus obvious chrome rather than lose the page."""
+    return "\n\n".join(html_blocks(markup))
 
 
 _PUBLISHED = re.compile(
