@@ -97,13 +97,15 @@ _INTENT = re.compile(
 )
 
 
-def page_joins(sentences: list[Sentence], published: date | None, page_member: str | None) -> list[Join]:
-    """Every join the page states, in page order."""
+def page_joins(sentences: list[Sentence], published: date | None, page_member: str | None,
+               ogp_page: bool = False) -> list[Join]:
+    """Every join the page states, in page order. ``ogp_page``: the page is about OGP, so "the eight
+    founding countries" are OGP's even where the sentence does not name it."""
     out: list[Join] = []
     for i, s in enumerate(sentences):
         out += _verb_joins(s)
         out += _header_join(sentences, i, page_member)
-        out += _founders(s, sentences[i - 1] if i else None)
+        out += _founders(s, sentences[i - 1] if i else None, ogp_page)
         out += _welcomed(s, published)
     return out
 
@@ -159,13 +161,13 @@ def _header_join(sentences: list[Sentence], i: int, page_member: str | None) -> 
     return []
 
 
-def _founders(s: Sentence, previous: Sentence | None) -> list[Join]:
+def _founders(s: Sentence, previous: Sentence | None, ogp_page: bool) -> list[Join]:
     text = s.clean
     if not _FOUNDERS.search(text) or _NOT_FOUNDER.search(text) or _INTENT.search(text):
         return []
     if "2011" not in text and not (previous and "2011" in previous.clean and _FOUNDERS.search(previous.clean)):
         return []
-    if not OGP_NAMED.search(text) and not (previous and OGP_NAMED.search(previous.clean)):
+    if not ogp_page and not OGP_NAMED.search(text) and not (previous and OGP_NAMED.search(previous.clean)):
         return []
     return [Join(name, 2011, False, s) for name in countries_in(text)]
 

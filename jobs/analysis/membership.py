@@ -24,6 +24,7 @@ from jobs.analysis.subjects import (
     OGP_ON_OGP_PAGE,
     hedged,
     list_items,
+    listed_subjects,
     member_name,
     ogp_object_ok,
     subject,
@@ -55,6 +56,7 @@ _WITHDRAW_VERBS = [
     r"(?:would|will)\s+no\s+longer\s+(?:be\s+(?:a\s+)?(?:part|member|participant)\s+of|participate\s+in)",
     r"(?:is|was)\s+no\s+longer\s+(?:a\s+)?(?:part|member|participant)\s+of",
     r"(?:is|was|are)\s+no\s+longer\s+(?:participating|taking\s+part|involved)\s+in",
+    r"no\s+longer\s+(?:takes|take|took)\s+part\s+in|no\s+longer\s+participates\s+in",
     r"(?:has|have)\s+(?:stopped|ceased|ended)\s+(?:participating|taking\s+part)\s+in",
     r"took\s+a\s+(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)",
     r"se\s+(?:retira|retir[oó]|retirar[aá]|ha\s+retirado|hab[ií]a\s+retirado)\s+(?:oficialmente\s+)?de",
@@ -86,6 +88,18 @@ LETTER_WITHDRAW_RE = re.compile(
     r"|decision\s+to\s+(?:withdraw\s+from|leave)))"
     r"|informing\s+" + _LETTER_NAME.replace("name", "name2") + r"\s+(?P<verb2>of\s+its\s+withdrawal\s+from))"
     rf"\s+(?P<obj>{OGP})",
+)
+#: "The first country to leave OGP was Putin's Russia"; "La decisión ... del gobierno de Tanzania de retirarse
+#: del Open Government Partnership"; a letters table's "Government of Tanzania | Letter informing the Support
+#: Unit of the decision to withdraw from OGP".
+NAMED_LATER_WITHDRAW_RE = re.compile(
+    rf"\bthe\s+\w+\s+(?:country|member|nation|government)\s+to\s+(?:leave|withdraw\s+from|exit|quit)\s+(?P<obj>{OGP})"
+    r"\s+(?:was|is)\s+(?:[A-Z]\w+['’]s\s+)?(?P<name>[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){0,3})"
+    r"|\b(?:decisi[oó]n|decision)\b[^.;]{0,60}?\b(?:gobierno\s+de|government\s+of)\s+"
+    r"(?P<name2>[A-Z][\w.'’]*(?:\s+(?:y\s+|and\s+)?[A-Z][\w.'’]*){0,3})\s+(?:de|to)\s+(?:retirarse|salir|withdraw|leave)"
+    rf"\s+(?:de(?:l)?\s+|from\s+)?(?P<obj2>{OGP})"
+    r"|\b(?:the\s+)?Government\s+of\s+(?P<name3>[A-Z][\w.'’&]*(?:\s+(?:and\s+|&\s+)?[A-Z][\w.'’&]*){0,3})\s*\|\s*"
+    rf"Letter\s+informing\s+[^|]{{0,60}}?\bof\s+(?:the|its)\s+decision\s+to\s+withdraw\s+from\s+(?P<obj3>{OGP})",
 )
 #: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
 MEMBERSHIP_WITHDRAW_RE = re.compile(
@@ -134,17 +148,24 @@ def _predicate(verb_text: str, sentence: str) -> str:
 
 _INACTIVE_STATE = r"(?:(?:an?\s+)?(?:inactive|inactiv[oa]s?)(?:\s+status)?|(?:estado|estatus)\s+inactivo)\b"
 _INACTIVE_PASSIVE = re.compile(
-    r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will\s+be|fue|fueron|ha\s+sido|hab[ií]a\s+sido"
-    r"|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+)?"
+    r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will(?:,\s*\w+,)?\s+be|fue|fueron|ha\s+sido"
+    r"|hab[ií]a\s+sido|qued[oó]|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+"
+    r"|tambi[eé]n\s+)?"
     r"(?:(?:designated|declared|deemed|made|placed|listed|rendered|put|declarad[oa]s?|designad[oa]s?|considerad[oa]s?"
     r"|colocad[oa]s?|puest[oa]s?)\s+)?(?:as|under|on|in|into|como|en)?\s*" + _INACTIVE_STATE,
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
-    r"\b(?:designated|declared|made|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+"
-    r"(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE,
+    r"\b(?:designated|designate|declared|made|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)"
+    r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
+    + r"|\bdeclaran\s+inactiv[oa]s?\s+a\s+(?P<name2>.+?)(?:\s+(?:en|de)\s|$)"
+    r"|\btemporarily\s+suspend(?:ed|s)?\s+(?P<name3>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+)?[A-Z][\w.'’]*){0,3})",
     _I,
 )
+#: A designation recommended or requested is not one made.
+_NOT_MADE = re.compile(r"\b(?:recommend\w*|request\w*|propos\w*|consider\w*|urg\w*|recomend\w*|solicit\w*)\b", _I)
+#: A commitment, not a member, as the thing made inactive.
+_COMMITMENT_SUBJECT = re.compile(r"\b(?:commitments?|compromisos?|milestones?|hitos?)\b[^.;]{0,40}$", _I)
 
 #: OGP's procedural review (its Response Policy / Criteria and Standards process), English and Spanish.
 _REVIEW = (
@@ -160,6 +181,11 @@ _REVIEW_PASSIVE = re.compile(
 _REVIEW_ACTIVE = re.compile(
     r"\b(?:placed|put|puso|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+(?:under|bajo|en)\s+(?:a\s+|una\s+)?" + _REVIEW,
     _I,
+)
+#: "OGP had been reviewing the Government of Hungary since July 2015": OGP itself as the reviewer.
+_REVIEWING = re.compile(
+    r"\b(?:OGP|the\s+(?:OGP\s+)?Steering\s+Committee|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards\s+subcommittee)\s+"
+    r"(?:had\s+been|has\s+been|was|is|were)\s+reviewing\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){0,4})"
 )
 #: A procedural review asked for, recommended or to be considered is not one that was decided.
 _NOT_DECIDED = re.compile(
@@ -220,6 +246,13 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
         name = member_name(m.group("name") or m.group("name2"))
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group(verb), text), at=m.start()))
+    for m in NAMED_LATER_WITHDRAW_RE.finditer(text):
+        obj = "obj" if m.group("obj") else ("obj2" if m.group("obj2") else "obj3")
+        if not ogp_object_ok(text, m.end(obj)) or hedged(text, m.start(), m.start() + 10):
+            continue
+        name = member_name(m.group("name") or m.group("name2") or m.group("name3"))
+        if name:
+            out.append(_Statement(name, "withdrawn", False, s, None, "withdrew", at=m.start()))
     for m in NOMINAL_WITHDRAW_RE.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 20):
             continue
@@ -235,6 +268,10 @@ def _reviews(s: Sentence) -> list[_Statement]:
     never a request for one, a recommendation or a committee that will consider it."""
     out: list[_Statement] = []
     text = s.clean
+    for m in _REVIEWING.finditer(text):
+        name = member_name(m.group("name"))
+        if name and not hedged(text, m.start(), m.end()):
+            out.append(_Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
     if _NOT_DECIDED.search(text):
         return out
     for m in _REVIEW_PASSIVE.finditer(text):
@@ -256,18 +293,21 @@ def _reviews(s: Sentence) -> list[_Statement]:
 def _inactivity(s: Sentence) -> list[_Statement]:
     out: list[_Statement] = []
     text = s.clean
-    if re.search(r"\b(?:commitments?|compromisos?|milestones?|hitos?)\b", text, _I):
-        return out
     for m in _INACTIVE_PASSIVE.finditer(text):
-        if hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()) or _COMMITMENT_SUBJECT.search(text[: m.start()]):
             continue
+        for name in listed_subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron designados"
+            out.append(_Statement(name, "inactive", False, s, None, "inactive", at=m.start()))
         name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(_Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
-        if hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()) or _NOT_MADE.search(text[: m.start()]):
             continue
-        for raw in list_items(m.group("name")):  # "designó a Bulgaria, Malawi y Malta como inactivos"
+        named = m.group("name") or m.group("name2") or m.group("name3")
+        if _COMMITMENT_SUBJECT.search(named):
+            continue
+        for raw in list_items(named):  # "designó a Bulgaria, Malawi y Malta como inactivos"
             name = member_name(raw)
             if name:
                 out.append(_Statement(name, "inactive", False, s, None, "inactive", at=m.start()))
@@ -332,6 +372,16 @@ def totals(sentences: list[Sentence]) -> TotalsFinding | None:
     return None
 
 
+#: When a page puts one withdrawal several ways ("Turkey Leaves OGP" over "is no longer participating as
+#: of ..."), the most specific wins: OGP removing it, then the formal wording, then a plain "left"; an
+#: announcement only when nothing says it has happened.
+_PREDICATES = ("removed", "no_longer_participating", "withdrew", "will_withdraw")
+
+
+def _predicate_rank(predicate: str) -> int:
+    return _PREDICATES.index(predicate) if predicate in _PREDICATES else len(_PREDICATES)
+
+
 #: Without dates, the usual course: review, then inactive, then out.
 _STATUS_ORDER = {"active": 0, "under_review": 1, "inactive": 2, "withdrawn": 3}
 
@@ -372,7 +422,7 @@ def membership_findings(
     title_countries = countries_in(title)
     if main is None and len(title_countries) == 1:  # "Tanzania states why it opted out of OGP"
         main = title_countries[0]
-    joins = page_joins(sentences, published, main or _page_member(title))
+    joins = page_joins(sentences, published, main or _page_member(title), ogp_page)
     text_all = "\n".join(s.clean for s in sentences)
 
     # Resolve anaphors to the page's subject; merge statements per member (first named one is evidence).
@@ -434,7 +484,8 @@ def membership_findings(
                     country,
                     join[0] if join else None,
                     evidence.sentence.text,
-                    predicate=evidence.predicate,
+                    predicate=min((st.predicate for st in chosen if st.predicate), key=_predicate_rank,
+                                  default=None),
                     effective=when.value if when else None,
                     effective_basis=when.basis if when else None,
                 )

@@ -194,3 +194,19 @@ def list_items(text: str) -> list[str]:
     return items
 
 
+
+
+_TRAILING_ADVERB = re.compile(r"\s+(?:also|too|tambi[eé]n|asimismo|igualmente)\s*$", re.IGNORECASE)
+
+
+def listed_subjects(prefix: str) -> list[str]:
+    """A subject that is a list of countries ("Bulgaria, Malawi y Malta también fueron designados"): each
+    country, or nothing when any item is not one (then ``subject`` reads the last name alone)."""
+    clause = _TRAILING_ADVERB.sub("", prefix[clause_start(prefix) :].strip())
+    if not re.search(r",|\s(?:and|y|e)\s", clause):
+        return []
+    items = list_items(clause)
+    found = [gazetteer_country(item) for item in items]
+    if len(items) < 2 or any(c is None for c in found):
+        return []
+    return [c.name_en for c in found if c is not None]
