@@ -112,8 +112,8 @@ def facts_of(analysis: PageAnalysis) -> dict[str, set[Fact]]:
 
     for f in analysis.of_type(MembershipFinding):
         facts["status"].add(canonical("status", (f.member, f.status)))
-        if f.status == "withdrawn":
-            facts["withdrawal"].add(canonical("withdrawal", (f.member, f.predicate or "withdrew")))
+        if f.status == "withdrawn" and f.predicate:  # "former members X and Y" states no withdrawal
+            facts["withdrawal"].add(canonical("withdrawal", (f.member, f.predicate)))
         if f.effective:
             facts["date"].add(canonical("date", (f.member, f.status, f.effective, f.effective_basis or "")))
         if f.joined_year:

@@ -93,13 +93,27 @@ LETTER_WITHDRAW_RE = re.compile(
 #: del Open Government Partnership"; a letters table's "Government of Tanzania | Letter informing the Support
 #: Unit of the decision to withdraw from OGP".
 NAMED_LATER_WITHDRAW_RE = re.compile(
-    rf"\bthe\s+\w+\s+(?:country|member|nation|government)\s+to\s+(?:leave|withdraw\s+from|exit|quit)\s+(?P<obj>{OGP})"
+    rf"\b(?i:the)\s+\w+\s+(?:country|member|nation|government)\s+to\s+(?:leave|withdraw\s+from|exit|quit)\s+(?P<obj>{OGP})"
     r"\s+(?:was|is)\s+(?:[A-Z]\w+['’]s\s+)?(?P<name>[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){0,3})"
     r"|\b(?:decisi[oó]n|decision)\b[^.;]{0,60}?\b(?:gobierno\s+de|government\s+of)\s+"
     r"(?P<name2>[A-Z][\w.'’]*(?:\s+(?:y\s+|and\s+)?[A-Z][\w.'’]*){0,3})\s+(?:de|to)\s+(?:retirarse|salir|withdraw|leave)"
     rf"\s+(?:de(?:l)?\s+|from\s+)?(?P<obj2>{OGP})"
     r"|\b(?:the\s+)?Government\s+of\s+(?P<name3>[A-Z][\w.'’&]*(?:\s+(?:and\s+|&\s+)?[A-Z][\w.'’&]*){0,3})\s*\|\s*"
     rf"Letter\s+informing\s+[^|]{{0,60}}?\bof\s+(?:the|its)\s+decision\s+to\s+withdraw\s+from\s+(?P<obj3>{OGP})",
+)
+#: "Trinidad and Tobago joins former OGP members Hungary, Turkey, and Tanzania".
+FORMER_MEMBERS_RE = re.compile(
+    r"\b(?:former|ex-?)\s+(?:OGP\s+)?(?:members?|participants?|participating\s+countries)(?:\s+of\s+OGP)?\s*,?\s+"
+    r"(?:such\s+as\s+|including\s+)?(?P<list>[A-Z][^.;:()]*)",
+)
+#: "the Municipality of Kigoma-Ujiji ... will continue to participate in OGP": a member that stays.
+STAYS_RE = re.compile(
+    r"\s+(?P<verb>(?:will\s+continue|continues|continued|will\s+keep|keeps)\s+(?:to\s+)?(?:participat\w+|tak\w+\s+part)\s+in"
+    r"|(?:takes|take)\s+part\s+in|(?:will\s+)?remains?\s+(?:an?\s+(?:active\s+)?(?:member|participant)\s+(?:of|in)|in)"
+    r"|se\s+ha\s+comprometido\s+a\s+permanecer\s+en|(?:seguir[aá]|contin[uú]a|continuar[aá])\s+(?:participando\s+)?en"
+    r"|permanece\s+en)\s+"
+    rf"(?P<obj>{OGP})",
+    _I,
 )
 #: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
 MEMBERSHIP_WITHDRAW_RE = re.compile(
@@ -253,6 +267,14 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
         name = member_name(m.group("name") or m.group("name2") or m.group("name3"))
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, "withdrew", at=m.start()))
+    for m in FORMER_MEMBERS_RE.finditer(text):
+        if hedged(text, m.start(), m.end()):
+            continue
+        for raw in list_items(m.group("list")):
+            name = member_name(raw)
+            if name and gazetteer_country(name) is not None:
+                # Out of OGP, but the page does not say how it left: a status, no withdrawal statement.
+                out.append(_Statement(name, "withdrawn", False, s, None, None, at=m.start()))
     for m in NOMINAL_WITHDRAW_RE.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 20):
             continue
@@ -260,6 +282,20 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
         if name:
             local = bool(LOCAL_CUE.search(m.group("obj")))
             out.append(_Statement(name, "withdrawn", local, s, None, "withdrew", at=m.start()))
+    return out
+
+
+def _stays(s: Sentence) -> list[_Statement]:
+    """A member the page says stays in OGP (a local member whose national government left)."""
+    out: list[_Statement] = []
+    text = s.clean
+    for m in STAYS_RE.finditer(text):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        local = bool(LOCAL_CUE.search(m.group("obj")) or LOCAL_CUE.search(text[: m.start()][-60:]))
+        name, anaphor, country = subject(text[: m.start()], local)
+        if name:
+            out.append(_Statement(name, "active", local, s, country, "continuing", at=m.start()))
     return out
 
 
@@ -413,6 +449,7 @@ def membership_findings(
         statements += _withdrawals(s, ogp_page)
         statements += _inactivity(s)
         statements += _reviews(s)
+        statements += _stays(s)
 
     named = [st for st in statements if st.member]
     title_fold = fold(title)
@@ -463,6 +500,8 @@ def membership_findings(
         local = not is_country and (any(st.local for st in sts) or bool(join and join[1]))
         country = None if is_country else (
             next((st.country for st in sts if st.country), None) or country_after(member, text_all)
+            # A local member on its country's page ("Kigoma Ujiji takes part in OGP Local", on Tanzania's).
+            or (main if main and main != member and gazetteer_country(main) else None)
         )
         if member == main:
             page_country = country

@@ -17,7 +17,7 @@ from jobs.analysis.names import (
     conjoined_country_names,
     trailing_name,
 )
-from jobs.analysis.numbers import parse_date
+from jobs.analysis.numbers import MONTH_WORDS, parse_date
 from storage.gazetteer import country as gazetteer_country
 
 _I = re.IGNORECASE
@@ -126,9 +126,17 @@ def clause_start(prefix: str) -> int:
     return start
 
 
+#: "Russia in May became ...": a time between the subject and its verb.
+_TIME_AFTER_SUBJECT = re.compile(
+    rf"\s+(?:in|on|during|since|en|el|durante)\s+(?:(?:{MONTH_WORDS})(?:\s+(?:19|20)\d\d)?|(?:19|20)\d\d|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\s*$",
+    re.IGNORECASE,
+)
+
+
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
-    prefix = _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip()))
+    prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
     if _ANAPHOR.search(prefix):
         if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
             return None, False, None
