@@ -17,7 +17,11 @@ from jobs.analysis.numbers import MONTH_WORDS, MONTHS, find_dates, fold
 from jobs.analysis.text import Sentence
 
 _I = re.IGNORECASE
-_MONTH_YEAR = re.compile(rf"\b(?P<month>{MONTH_WORDS})\.?\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{{2}})\b", _I)
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{MONTH_WORDS})\.?,?\s+(?:de(?:l)?\s+|of\s+)?(?P<year>(?:19|20)\d{{2}})\b", _I)
+#: "Russia in May became ...": a month without its year, which the page's date supplies.
+_MONTH_ONLY = re.compile(
+    rf"\b(?:in|en|since|desde)\s+(?P<month>{MONTH_WORDS})\b(?!\.?,?\s+(?:de(?:l)?\s+|of\s+)?\d)", _I
+)
 _MONTH_DAY = re.compile(
     rf"\b(?:(?P<month>{MONTH_WORDS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*(?:19|20)\d\d)"
     rf"|(?P<day2>\d{{1,2}})\s+(?:de\s+)?(?P<month2>{MONTH_WORDS})\b(?!\s+(?:de\s+)?(?:19|20)\d\d))",
@@ -66,6 +70,10 @@ _NOT_THE_CHANGE = re.compile(
     _I,
 )
 #: "since July 2015": when a review or inactivity began, but never the date of a withdrawal.
+#: "which had joined the organization in April 2012": the date of a join, a few words on.
+_JOIN_BEFORE = re.compile(r"\b(?:joined|joining|join|se\s+uni[oó]|ingres[oó]|sum[oó])\b(?:\s+\S+){0,4}\s*$", _I)
+#: "In a letter dated June 29, 2017 (...) and taken up at the meeting on September 20": the letter's date.
+_DATED = re.compile(r"\b(?:dated|fechad[oa](?:\s+el)?|de\s+fecha)\s*$", _I)
 _SINCE = re.compile(r"\b(?:since|desde)(?:\s+(?:el|the))?\s*$", _I)
 #: A date right after these is when the change takes effect: it beats any other date in the sentence.
 _EFFECTIVE = re.compile(
@@ -73,6 +81,10 @@ _EFFECTIVE = re.compile(
     r"(?:\s+(?:on|el|from))?\s*$",
     _I,
 )
+_RELATIVE_YEAR = re.compile(r"\b(?:last\s+year|this\s+year|el\s+a[nñ]o\s+pasado|este\s+a[nñ]o)\b", _I)
+#: Words that start the reason for a change: dates after them belong to the reason.
+_CAUSE = re.compile(r"\b(?:after|because|for\s+failing|since\s+it|tras|despu[eé]s\s+de|al\s+no|por\s+no|porque)\b", _I)
+_YESTERDAY_WORD = re.compile(r"\b(?:yesterday|ayer)\b", _I)
 _YESTERDAY = re.compile(r"^\s*[–—-]?\s*(?:yesterday|ayer)\b", _I)
 
 
@@ -115,17 +127,33 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
                     candidates.append((m.start(), m.end(), date(year, month, day).isoformat()))
                 except ValueError:
                     continue
+    if published is not None:
+        for m in _MONTH_ONLY.finditer(text):
+            month = MONTHS.get(fold(m.group("month")))
+            if free(m.start("month")) and month:
+                year = published.year if month <= published.month else published.year - 1
+                candidates.append((m.start("month"), m.end(), f"{year}-{month:02d}"))
+        for m in _RELATIVE_YEAR.finditer(text):
+            offset = -1 if re.match(r"last|el\s+a[nñ]o\s+pasado|pasado", m.group(), _I) else 0
+            candidates.append((m.start(), m.end(), str(published.year + offset)))
     kept = []
     for start, end, value in candidates:
         before = text[max(0, start - 40) : start]
-        if _NOT_THE_CHANGE.search(before) or (status == "withdrawn" and _SINCE.search(before)):
+        if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or (
+            status == "withdrawn" and _SINCE.search(before)
+        ):
             continue
+        if at is not None and start > at and _CAUSE.search(text[at:start]):
+            continue  # "placed on inactive status last year after it failed to submit a plan in 2021"
         kept.append((start, end, value))
     if not kept:
+        if published is not None and _YESTERDAY_WORD.search(text):
+            return (published - timedelta(days=1)).isoformat()
         return None
-    effective_dates = [c for c in kept if _EFFECTIVE.search(text[max(0, c[0] - 40) : c[0]])]
-    if effective_dates:
-        return effective_dates[0][2]
+    for marker in (_EFFECTIVE, _DATED):
+        marked = [c for c in kept if marker.search(text[max(0, c[0] - 40) : c[0]])]
+        if marked:
+            return marked[0][2]
     if at is None:
         return min(kept)[2]
     return min(kept, key=lambda c: min(abs(c[0] - at), abs(c[1] - at)))[2]

@@ -86,8 +86,10 @@ LETTER_WITHDRAW_RE = re.compile(
     r"\b(?i:letter)\s+(?:from\s+" + _LETTER_NAME + r"\s+(?P<verb>(?:announcing|communicating|confirming|stating"
     r"|notifying\s+\S+(?:\s+\S+)?\s+of)\s+(?:its|their)\s+(?:immediate\s+|formal\s+)?(?:withdrawal\s+from"
     r"|decision\s+to\s+(?:withdraw\s+from|leave)))"
-    r"|informing\s+" + _LETTER_NAME.replace("name", "name2") + r"\s+(?P<verb2>of\s+its\s+withdrawal\s+from))"
-    rf"\s+(?P<obj>{OGP})",
+    r"|informing\s+" + _LETTER_NAME.replace("name", "name2") + r"\s+(?P<verb2>of\s+its\s+withdrawal\s+from)"
+    r"|from\s+" + _LETTER_NAME.replace("name", "name3") + r"\s+(?P<verb3>announcing\s+that\s+it\s+(?:was|is|would\s+be"
+    r"|will\s+be)\s+(?:leaving|withdrawing\s+from|exiting)))"
+    rf"\s+(?P<obj>{OGP_ON_OGP_PAGE})",
 )
 #: "The first country to leave OGP was Putin's Russia"; "La decisión ... del gobierno de Tanzania de retirarse
 #: del Open Government Partnership"; a letters table's "Government of Tanzania | Letter informing the Support
@@ -115,6 +117,10 @@ STAYS_RE = re.compile(
     rf"(?P<obj>{OGP})",
     _I,
 )
+_EXPELLED_RE = re.compile(
+    r"\s+(?:was|has\s+been|is|fue|ha\s+sido|es)\s+(?:formally\s+|officially\s+)?(?:expelled|expulsad[oa])\b(?!\s+(?:from|de)\b)",
+    _I,
+)
 #: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
 MEMBERSHIP_WITHDRAW_RE = re.compile(
     r"\s+(?P<verb>(?:(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|ended|terminated"
@@ -126,7 +132,7 @@ MEMBERSHIP_WITHDRAW_RE = re.compile(
 #: Steering Committee has resolved to permanently suspend the Republic of Azerbaijan from OGP".
 OBJECT_WITHDRAW_RE = re.compile(
     rf"\b(?P<verb>withdr(?:ew|awn|aws|aw)|removed|pulled|took|expel(?:led|s)?|(?:permanently\s+)?suspend(?:ed|s)?"
-    rf"|expuls[oó]|expulsar)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){{0,3}})"
+    rf"|expuls[oó]|expulsar)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){{0,3}})"
     rf"\s+(?:out\s+)?(?:of|from)\s+(?P<obj>{OGP})",
 )
 _FUTURE = re.compile(
@@ -189,7 +195,8 @@ _REVIEW = (
 _REVIEW_PASSIVE = re.compile(
     r"\s+(?:was|has\s+been|had\s+been|is|are|remains|remained|fue|ha\s+sido|hab[ií]a\s+sido|est[aá]|permanece"
     r"|se\s+encuentra|qued[oó])\s+(?:officially\s+|formally\s+|now\s+|still\s+|oficialmente\s+)?"
-    r"(?:placed\s+|put\s+|puest[oa]\s+|colocad[oa]\s+)?(?:under|bajo|en)\s+(?:a\s+|una\s+)?" + _REVIEW,
+    r"(?:(?:placed\s+|put\s+|puest[oa]\s+|colocad[oa]\s+)?(?:under|bajo|en)|sometid[oa]\s+a)\s+(?:a\s+|una?\s+)?"
+    + _REVIEW,
     _I,
 )
 _REVIEW_ACTIVE = re.compile(
@@ -236,6 +243,11 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
             continue
         predicate = _predicate(prefix[-40:] + m.group(verb), text)
         out.append(_Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
+    if ogp_page:  # "El Salvador was expelled for staying inactive": expelled from OGP, the page's subject
+        for m in _EXPELLED_RE.finditer(text):
+            name, _, _ = subject(text[: m.start()])
+            if name and gazetteer_country(name) and not hedged(text, m.start(), m.end()):
+                out.append(_Statement(name, "withdrawn", False, s, None, "removed", at=m.start()))
     for m in MEMBERSHIP_WITHDRAW_RE.finditer(text):
         if not (ogp_page or re.search(OGP, text)) or hedged(text, m.start("verb"), m.end("verb")):
             continue
@@ -254,10 +266,10 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text), at=m.start()))
     for m in LETTER_WITHDRAW_RE.finditer(text):
-        verb = "verb" if m.group("verb") else "verb2"
+        verb = next(v for v in ("verb", "verb2", "verb3") if m.group(v))
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(verb), m.end(verb)):
             continue
-        name = member_name(m.group("name") or m.group("name2"))
+        name = member_name(m.group("name") or m.group("name2") or m.group("name3"))
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, _predicate(m.group(verb), text), at=m.start()))
     for m in NAMED_LATER_WITHDRAW_RE.finditer(text):
@@ -308,16 +320,15 @@ def _reviews(s: Sentence) -> list[_Statement]:
         name = member_name(m.group("name"))
         if name and not hedged(text, m.start(), m.end()):
             out.append(_Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
-    if _NOT_DECIDED.search(text):
-        return out
     for m in _REVIEW_PASSIVE.finditer(text):
-        if hedged(text, m.start(), m.end()):
+        # A request comes before what it asks for: "CSOs requested that X be placed under procedural review".
+        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[: m.start()]):
             continue
         name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(_Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
-        if hedged(text, m.start(), m.end()):
+        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[: m.start()]):
             continue
         raw = leading_name(m.group("name"))
         name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None
@@ -514,7 +525,7 @@ def membership_findings(
             dated = next(
                 (st for st in chosen if in_sentence(st.sentence.clean, published, st.at, status)), evidence
             )
-            when = effective(dated.sentence, sentences, published, dated.at, status)
+            when = effective(dated.sentence, sentences, published, dated.at, status) if status != "active" else None
             per_status.append(
                 MembershipFinding(
                     member,

@@ -134,6 +134,11 @@ _TIME_AFTER_SUBJECT = re.compile(
 )
 
 
+_EXPLICIT_GOVERNMENT = re.compile(
+    r"(?:^|[,;]\s*)(?:the\s+|el\s+)?(?:Government|Gobierno)\s+(?:of|de|del)\s+[A-Z][^,;]*$"
+)
+
+
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
@@ -141,7 +146,10 @@ def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | N
         if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
             return None, False, None
         return None, True, None
-    if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):  # "civil society in Mexico City withdrew ..."
+    # "civil society in Mexico City withdrew ..." is not Mexico City; but "..., at the OGP Steering Committee
+    # meeting on September 20, 2017, the Government of Tanzania said" is Tanzania's government.
+    explicit = _EXPLICIT_GOVERNMENT.search(prefix)
+    if not explicit and NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
         return None, False, None
     prefix = _GOVERNMENT_NOUN.sub("", prefix)
     raw = trailing_name(prefix)
