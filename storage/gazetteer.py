@@ -42,6 +42,9 @@ class Country:
     aliases: tuple[tuple[str, str | None], ...]  # (name, language); language None for codes
 
 
+_DEMONYM = re.compile(r"(?P<stem>[A-Z][a-z]+?)(?:ians?|ans?|ish|ese|i)")
+
+
 class Gazetteer:
     """Countries by any of their names."""
 
@@ -64,6 +67,22 @@ class Gazetteer:
             if found is not None:
                 return found
         return None
+
+    def by_demonym(self, word: str) -> Country | None:
+        """The one country an English demonym names ("Hungarian" -> Hungary, "Tanzanian" -> Tanzania),
+        found by its stem; None when no country or several share it ("Turkish": Turkey, Turkmenistan)."""
+        m = _DEMONYM.fullmatch(word)
+        if not m or len(m.group("stem")) < 4:
+            return None
+        stem = m.group("stem").lower()
+        if any(word.lower() in c.name_en.lower().split() for c in self.countries.values()):
+            return None  # "American" (American Samoa), "Dominican" (Dominican Republic): a name of its own
+        found = {
+            c.code for c in self.countries.values()
+            # "American Samoa" has the word itself: that is not what "the American government" means.
+            if c.name_en.lower().startswith(stem) and word.lower() not in c.name_en.lower().split()
+        }
+        return self.countries[found.pop()] if len(found) == 1 else None
 
     def _lookup(self, text: str) -> Country | None:
         letters = re.sub(r"[^A-Za-z]", "", text)

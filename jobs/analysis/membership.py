@@ -68,7 +68,7 @@ _WITHDRAW_VERBS = [
     r"(?:abandona|abandon[oó]|ha\s+abandonado|sale\s+de|sali[oó]\s+de)",
 ]
 _POSSESSIVE = (
-    r"['’]s\s+(?:(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit)|withdrawal\s+from|exit\s+from"
+    r"['’]s\s+(?:(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit|quit)|withdrawal\s+from|exit\s+from"
     r"|departure\s+from)"
 )
 WITHDRAW_RE = re.compile(rf"(?:\s+(?P<verb>{'|'.join(_WITHDRAW_VERBS)})|(?P<poss>{_POSSESSIVE}))\s*(?P<obj>{OGP})", _I)

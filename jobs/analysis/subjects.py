@@ -19,6 +19,7 @@ from jobs.analysis.names import (
 )
 from jobs.analysis.numbers import MONTH_WORDS, parse_date
 from storage.gazetteer import country as gazetteer_country
+from storage.gazetteer import gazetteer
 
 _I = re.IGNORECASE
 
@@ -134,6 +135,9 @@ _TIME_AFTER_SUBJECT = re.compile(
 )
 
 
+_DEMONYM_GOVERNMENT = re.compile(
+    r"\b(?:the|its)\s+([A-Z][a-z]+)\s+(?:national\s+|federal\s+)?(?:government|administration|authorities)(?:['’]s)?\s*$"
+)
 _EXPLICIT_GOVERNMENT = re.compile(
     r"(?:^|[,;]\s*)(?:the\s+|el\s+)?(?:Government|Gobierno)\s+(?:of|de|del)\s+[A-Z][^,;]*$"
 )
@@ -142,6 +146,9 @@ _EXPLICIT_GOVERNMENT = re.compile(
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
+    demonym = _DEMONYM_GOVERNMENT.search(prefix)  # "the Hungarian government": Hungary, not "the government"
+    if demonym and gazetteer().by_demonym(demonym.group(1)) is not None:
+        return gazetteer().by_demonym(demonym.group(1)).name_en, False, None  # type: ignore[union-attr]
     if _ANAPHOR.search(prefix):
         if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
             return None, False, None
