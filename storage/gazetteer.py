@@ -91,6 +91,9 @@ class Gazetteer:
         found = self._by_name.get(normalize(text))
         if found is not None or len(text.split()) > 5:
             return found
+        parts = [p for p in _LIST_SEPARATOR.split(text) if p.strip()]
+        if len(parts) > 1 and sum(self._lookup(p.strip()) is not None for p in parts) >= 2:
+            return None  # "Hungary and the Netherlands" is two countries, though coco's ".*netherlands" spans it
         lowered = text.lower()
         hits = {code for code, pattern in self._patterns.items() if _names_whole(pattern, lowered)}
         return self.countries.get(hits.pop()) if len(hits) == 1 else None
@@ -103,6 +106,7 @@ def _spans(pattern: re.Pattern[str], text: str) -> bool:
 #: The one word a country's pattern may leave out of a name it still names: "Ivory Coast", "Kyrgyz Republic".
 #: Any other word makes another place or body ("Panama City", "Kenya Airways").
 _NAME_WORD = re.compile(r"^(?:coast|republic|kingdom|federation|commonwealth|union|islands|'s)$")
+_LIST_SEPARATOR = re.compile(r",\s*|\s+(?:and|y|e|&)\s+", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:the|el|la|los|las)\s+", re.IGNORECASE)
 
 

@@ -14,7 +14,7 @@ from jobs.analysis.dates import page_date
 from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
-from jobs.analysis.listed import index_items, listed_reports
+from jobs.analysis.listed import index_items, listed_reports, mentioned_reports
 from jobs.analysis.membership import membership_findings
 from jobs.analysis.reports import report_findings
 from jobs.analysis.text import decode, extract, html_blocks, split_sentences
@@ -96,8 +96,12 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             isinstance(f, JoinedFinding) and f.member == member for f in findings
         ):
             findings += _member_since(content, content_type, extracted.is_html, text, member, page.country)
+        mentioned = mentioned_reports(sentences, extracted.title)
         if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
             findings += listed_reports(index_items(content, url, content_type, feed=False), member)
+        # A report the page also links is known better from its link (with its period).
+        linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
+        findings += [f for f in mentioned if (f.member, f.kind) not in linked]
     return PageAnalysis(
         url=url,
         title=extracted.title,

@@ -29,6 +29,9 @@ class ReportFinding:
     evidence: str
     url: str | None = None
     summary: str | None = None
+    #: Named in a page's prose ("Action Plan Reviews are now open for comment for ... Albania, Colombia"),
+    #: with no link of its own: known to exist, not a document to store.
+    mentioned: bool = False
 
 
 @dataclass(frozen=True)

@@ -191,13 +191,14 @@ _CAP_RUN = re.compile(
 
 
 def countries_in(text: str) -> list[str]:
-    """The countries a sentence names, each once, in order: whole capitalised runs first ("Trinidad and
-    Tobago"), else their parts ("Brazil and Mexico")."""
+    """The countries a sentence names, each once, in order: the parts of a capitalised run when each is a
+    country ("Hungary and The Netherlands"), else the whole run ("Trinidad and Tobago")."""
     found: list[str] = []
     for m in _CAP_RUN.finditer(text):
         run = m.group().strip()
-        whole = gazetteer_country(run)
-        parts = [whole] if whole else [gazetteer_country(p) for p in re.split(r"\s+(?:and|y|&)\s+", run)]
+        parts = [gazetteer_country(p) for p in re.split(r"\s+(?:and|y|&)\s+", run)]
+        if len(parts) == 1 or not all(parts):
+            parts = [gazetteer_country(run)]
         for c in parts:
             if c is not None and c.name_en not in found:
                 found.append(c.name_en)

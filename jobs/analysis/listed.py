@@ -15,11 +15,20 @@ from __future__ import annotations
 
 import re
 
-from jobs.analysis.classify import DRAFT_RE, member_from_report_title, normalise_period, report_kind_in
+from jobs.analysis.classify import (
+    DRAFT_RE,
+    REPORT_PATTERNS,
+    member_from_report_title,
+    normalise_period,
+    report_kind_in,
+)
 from jobs.analysis.findings import ReportFinding
+from jobs.analysis.joins import countries_in
 from jobs.analysis.names import member_key
+from jobs.analysis.text import Sentence
 from jobs.items import Item
 from storage.gazetteer import country
+from storage.models import DocumentKind
 
 #: A local government's name ("Municipality of Tlalnepantla", "Jalisco State", "Ciudad de Buenos Aires").
 _LOCAL_NAME = re.compile(
@@ -80,3 +89,69 @@ def _member(raw: str, page_member: str | None) -> str | None:
     if page_member and member_key(raw) == member_key(page_member):
         return page_member
     return raw if _LOCAL_NAME.search(raw) else None
+
+
+#: A sentence that introduces a list of reports: "They include:", "for the action plans of".
+_INTRODUCES_LIST = re.compile(r"(?::|\b(?:include|including|of|for|incluyen|de|para))\s*$", re.IGNORECASE)
+_REPORT_WORD = re.compile(r"\b(?:reports?|reviews?|informes?|revisi[oó]n(?:es)?)\b", re.IGNORECASE)
+#: A list item: a name, perhaps a note in brackets, perhaps the list's last "and".
+_ITEM = re.compile(r"^(?P<name>[^()]{2,60}?)\s*(?:\([^)]*\))?\s*(?:,|\band\b|\by\b)?\s*[.;,]?$", re.IGNORECASE)
+
+
+#: The report phrases in the singular or the plural ("Action Plan Reviews", "informes de resultados").
+_ANY_NUMBER = [
+    (kind, re.compile(
+        rf"\b{p.replace('informe', 'informes?').replace('revisi[oó]n', 'revisi(?:[oó]n|ones)')}s?\b", re.IGNORECASE
+    ))
+    for kind, p in REPORT_PATTERNS
+]
+
+
+def _kind_in(text: str) -> tuple[DocumentKind, re.Match[str]] | None:
+    best: tuple[DocumentKind, re.Match[str]] | None = None
+    for kind, pattern in _ANY_NUMBER:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[1].start()):
+            best = (kind, m)
+    return best
+
+
+def mentioned_reports(sentences: list[Sentence], title: str) -> list[ReportFinding]:
+    """The IRM reports a page's prose names for several members at once: "Invitation to Comment on
+    Progress Reports for Hungary and The Netherlands", or a sentence ending "for the action plans of"
+    followed by one country per line. Countries written before the report phrase are not its members
+    ("Mexico's civil society responds to the results report")."""
+    page_kind = next((found[0] for found in map(_kind_in, [title, *(s.clean for s in sentences[:8])]) if found),
+                     None)
+    out: list[ReportFinding] = []
+    seen: set[tuple[str, str]] = set()
+    if title and not any(title in s.text for s in sentences[:3]):  # the headline, when extraction dropped it
+        sentences = [Sentence(text=title, clean=title, index=-1, paragraph=-1), *sentences]
+
+    def add(kind: DocumentKind, member: str, evidence: str) -> None:
+        if (member, kind) not in seen:
+            seen.add((member, kind))
+            out.append(ReportFinding(kind, member, None, False, evidence, mentioned=True))
+
+    for i, s in enumerate(sentences):
+        found = _kind_in(s.clean)
+        if found is not None and not _NOT_ONE_REPORT.search(s.clean[: found[1].start()]):
+            kind, m = found
+            after = s.clean[m.end() :]
+            names = countries_in(after)
+            lead = after[: after.find(names[0].split()[0])] if names and names[0].split()[0] in after else after
+            for_them = re.search(r"\b(?:for|of|on|de|para|sobre)\b", lead, re.IGNORECASE)
+            if names and for_them and not normalise_period(after):
+                for name in names:
+                    add(kind, name, s.text)
+        kind_here = found[0] if found else page_kind
+        about_reports = _REPORT_WORD.search(s.clean) or (i and _REPORT_WORD.search(sentences[i - 1].clean))
+        if kind_here is None or not about_reports or not _INTRODUCES_LIST.search(s.clean):
+            continue
+        for item in sentences[i + 1 : i + 40]:
+            m_item = _ITEM.match(item.clean)
+            named = country(m_item.group("name").strip()) if m_item else None
+            if named is None:
+                break
+            add(kind_here, named.name_en, item.text)
+    return out
