@@ -1,4 +1,5 @@
-"""Composing answers from the knowledge base: one function per kind of question.
+"""Composing answers from the knowledge base: one function per kind of question (members' in
+``bot.member_answers``).
 
 Each answer says plainly what the sources do not state, and ends with the sources it used. The facts it
 relied on travel with it (``Answer.facts``) so front ends can show or export them.
@@ -8,111 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session
 
-from bot import messages
+from bot.answer_builder import Answer, Builder, Source, clip, member_name, the_member
+from bot.member_answers import member_event, member_status, members_by_status, members_in
 from bot.messages import format_date, join_list, level, ordinal, say
 from bot.question import Intent, Question
 from storage import queries
-from storage.models import Completion, EarlyResults, MemberStatus, SubjectType
-from storage.names import country_names, normalize
-from storage.queries import CommitmentRow, DocumentRef, MemberProfile, MemberRow, PlanRow, SourcedFact
+from storage.models import Completion, EarlyResults, SubjectType
+from storage.names import normalize
+from storage.queries import CommitmentRow, MemberProfile, MemberRow, PlanRow, SourcedFact
 from storage.search import MARK_END, MARK_START, clean_terms, search
 
-MAX_EVIDENCE_CHARS = 320
-MAX_LISTED = 30
-
-
-@dataclass(frozen=True)
-class Source:
-    label: str
-    url: str
-
-
-@dataclass
-class Answer:
-    text: str
-    language: str
-    intent: str
-    facts: list[SourcedFact] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.text,
-            "language": self.language,
-            "intent": self.intent,
-            "facts": [
-                {"subject": f.subject_type, "predicate": f.predicate, "value": f.value, "evidence": f.evidence,
-                 "source_url": f.source_url, "seen_at": f.seen_at.isoformat()}
-                for f in self.facts
-            ],
-            "sources": [s.url for s in self.sources],
-        }
-
-
-class _Builder:
-    """Collects lines, facts and sources while an answer is composed."""
-
-    def __init__(self, session: Session, question: Question,
-                 document_count: Callable[[Session], int] | None = None) -> None:
-        self.session = session
-        self.q = question
-        self.document_count = document_count
-        self.lang = question.language
-        self.lines: list[str] = []
-        self.facts: list[SourcedFact] = []
-        self.sources: dict[str, Source] = {}
-
-    def say(self, key: str, **values: object) -> None:
-        self.lines.append(say(self.lang, key, **values))
-
-    def use(self, facts: list[SourcedFact], quote: bool = False, focus: str | None = None) -> None:
-        for fact in facts:
-            self.facts.append(fact)
-            self.cite(fact.source_url, fact.source_title, fact.source_kind)
-            if quote:
-                self.say("evidence", sentence=_clip(fact.evidence, focus))
-
-    def cite(self, url: str, title: str | None, kind: str | None = None) -> None:
-        if url not in self.sources:
-            prefix = messages.REPORT_KINDS[self.lang].get(kind or "", "")
-            label = f"{prefix} “{title}”".strip() if title else url
-            self.sources[url] = Source(label, url)
-
-    def cite_document(self, document: DocumentRef) -> None:
-        self.cite(document.url, document.title, document.kind)
-
-    def answer(self) -> Answer:
-        lines = list(self.lines)
-        sources = list(self.sources.values())
-        if len(sources) == 1:
-            lines.append(say(self.lang, "source", label=sources[0].label, url=sources[0].url))
-        elif sources:
-            lines.append(say(self.lang, "sources"))
-            lines += [f"• {s.label}, {s.url}" for s in sources]
-        return Answer("\n".join(lines), self.lang, str(self.q.intent), self.facts, sources)
-
-
-def _clip(text: str, focus: str | None = None) -> str:
-    """The sentence, or the part of a long one around ``focus`` (the words the answer is about)."""
-    text = " ".join(text.split())
-    if len(text) <= MAX_EVIDENCE_CHARS:
-        return text
-    at = text.find(focus) if focus else -1
-    if at < 0 or at + len(focus or "") < MAX_EVIDENCE_CHARS - 20:
-        return text[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
-    start = max(0, min(at - MAX_EVIDENCE_CHARS // 2, len(text) - MAX_EVIDENCE_CHARS))
-    window = text[start : start + MAX_EVIDENCE_CHARS].strip()
-    return ("…" if start > 0 else "") + window + ("…" if start + MAX_EVIDENCE_CHARS < len(text) else "")
-
-
-def member_name(member: MemberRow, language: str) -> str:
-    return (member.name_es or member.name_en) if language == "es" else member.name_en
-
+__all__ = ["Answer", "Source", "compose"]
 
 # -- dispatch ----------------------------------------------------------------------------------------
 
@@ -121,7 +31,7 @@ def compose(session: Session, question: Question,
             document_count: Callable[[Session], int] | None = None) -> Answer:
     """The answer to ``question``; ``document_count`` gives the collection's size if the caller keeps it
     (searches count the documents themselves otherwise)."""
-    b = _Builder(session, question, document_count)
+    b = Builder(session, question, document_count)
     simple = {Intent.EMPTY: "empty", Intent.GREETING: "greeting", Intent.HELP: "help",
               Intent.UNKNOWN: "unknown"}
     if question.intent in simple:
@@ -131,9 +41,10 @@ def compose(session: Session, question: Question,
         Intent.COMMITMENT_STATUS: _commitment_status,
         Intent.COMMITMENTS_BY_STATE: _commitments_by_state,
         Intent.PLAN_SUMMARY: _plan_summary,
-        Intent.MEMBER_STATUS: _member_status,
-        Intent.MEMBERS_BY_STATUS: _members_by_status,
-        Intent.MEMBERS_IN: _members_in,
+        Intent.MEMBER_STATUS: member_status,
+        Intent.MEMBER_EVENT: member_event,
+        Intent.MEMBERS_BY_STATUS: members_by_status,
+        Intent.MEMBERS_IN: members_in,
         Intent.LATEST_REPORTS: _latest_reports,
         Intent.TOTALS: _totals,
         Intent.SEARCH: _search,
@@ -142,29 +53,10 @@ def compose(session: Session, question: Question,
     return b.answer()
 
 
-def _the_member(b: _Builder) -> MemberProfile | None:
-    """The member asked about (with its parent and plans); says what is missing and returns None when
-    there is none."""
-    ids = b.q.member_ids
-    if ids:
-        profile = queries.member_profile(b.session, ids[0])
-        # With "Mexico ... Mexico City", prefer the more specific member (the local one).
-        if len(ids) > 1 and profile is not None and profile.member.kind == "country":
-            profile = queries.member_profile(b.session, ids[-1])
-        return profile
-    if b.q.unknown_places:
-        place = b.q.unknown_places[0]
-        names = country_names(place)
-        b.say("no_data", name=(names[1] if b.lang == "es" else names[0]) if names else place)
-    else:
-        b.say("which_member")
-    return None
-
-
 # -- plans and commitments ---------------------------------------------------------------------------
 
 
-def _the_plan(b: _Builder, profile: MemberProfile) -> PlanRow | None:
+def _the_plan(b: Builder, profile: MemberProfile) -> PlanRow | None:
     plan = profile.plan(b.q.plan_ordinal)
     if plan is None:
         name = member_name(profile.member, b.lang)
@@ -177,14 +69,14 @@ def _the_plan(b: _Builder, profile: MemberProfile) -> PlanRow | None:
     return plan
 
 
-def _member_and_plan(b: _Builder) -> tuple[MemberRow, PlanRow] | None:
+def _member_and_plan(b: Builder) -> tuple[MemberRow, PlanRow] | None:
     """The member and plan asked about; says what is missing and returns None when either is."""
-    profile = _the_member(b)
+    profile = the_member(b)
     plan = _the_plan(b, profile) if profile is not None else None
     return (profile.member, plan) if profile is not None and plan is not None else None
 
 
-def plan_label(b: _Builder, member: MemberRow, plan: PlanRow) -> str:
+def plan_label(b: Builder, member: MemberRow, plan: PlanRow) -> str:
     period = ""
     if plan.start_year and plan.end_year:
         extension = say(b.lang, "extension", date=format_date(b.lang, plan.extended_to)) if plan.extended_to else ""
@@ -193,7 +85,7 @@ def plan_label(b: _Builder, member: MemberRow, plan: PlanRow) -> str:
                period=period)
 
 
-def _facts(b: _Builder, plan: PlanRow, commitments: Sequence[CommitmentRow] = ()
+def _facts(b: Builder, plan: PlanRow, commitments: Sequence[CommitmentRow] = ()
            ) -> tuple[list[SourcedFact], dict[int, list[SourcedFact]]]:
     """Every fact about the plan, and about each of ``commitments`` (by id), in one query."""
     subjects = [(SubjectType.PLAN, plan.id)] + [(SubjectType.COMMITMENT, c.id) for c in commitments]
@@ -202,7 +94,7 @@ def _facts(b: _Builder, plan: PlanRow, commitments: Sequence[CommitmentRow] = ()
     return found.get((SubjectType.PLAN, plan.id), []), by_commitment
 
 
-def _use_plan_facts(b: _Builder, facts: list[SourcedFact]) -> None:
+def _use_plan_facts(b: Builder, facts: list[SourcedFact]) -> None:
     """The plan's facts, then the documents they were read from (cited even when only the document's
     own address, not the fact's source, is new)."""
     b.use(facts)
@@ -211,7 +103,7 @@ def _use_plan_facts(b: _Builder, facts: list[SourcedFact]) -> None:
             b.cite(fact.document_url, fact.source_title, fact.source_kind)
 
 
-def _tally_text(b: _Builder, counts: dict[str, int], order: list[str]) -> str:
+def _tally_text(b: Builder, counts: dict[str, int], order: list[str]) -> str:
     return ", ".join(f"{counts[lvl]} {level(b.lang, lvl)}" for lvl in order if lvl in counts)
 
 
@@ -219,7 +111,7 @@ COMPLETION_ORDER = [c.value for c in reversed(Completion)]
 RESULTS_ORDER = [r.value for r in reversed(EarlyResults)]
 
 
-def _commitment_status(b: _Builder) -> None:
+def _commitment_status(b: Builder) -> None:
     found = _member_and_plan(b)
     if found is None:
         return
@@ -241,7 +133,7 @@ def _commitment_status(b: _Builder) -> None:
     _commitment_details(b, label, commitment, facts, plan_facts)
 
 
-def _commitment_unstated(b: _Builder, plan: PlanRow, label: str, number: int, facts: list[SourcedFact],
+def _commitment_unstated(b: Builder, plan: PlanRow, label: str, number: int, facts: list[SourcedFact],
                          plan_facts: list[SourcedFact]) -> None:
     if plan.commitment_count is not None:
         b.say("commitment_unstated", plan_label=label, number=number, count=plan.commitment_count)
@@ -258,7 +150,7 @@ def _commitment_unstated(b: _Builder, plan: PlanRow, label: str, number: int, fa
     _use_plan_facts(b, plan_facts)
 
 
-def _commitment_details(b: _Builder, label: str, commitment: CommitmentRow, facts: list[SourcedFact],
+def _commitment_details(b: Builder, label: str, commitment: CommitmentRow, facts: list[SourcedFact],
                         plan_facts: list[SourcedFact]) -> None:
     title = f" ({commitment.title})" if commitment.title else ""
     state = level(b.lang, commitment.state) if commitment.state else say(b.lang, "state_unstated")
@@ -290,7 +182,7 @@ def _completed_named(plan_facts: list[SourcedFact]) -> list[str]:
             if f.predicate == "named_commitment" and f.value.get("completion") == "complete"]
 
 
-def _plan_summary(b: _Builder) -> None:
+def _plan_summary(b: Builder) -> None:
     found = _member_and_plan(b)
     if found is None:
         return
@@ -324,7 +216,7 @@ def _commitment_name(c: CommitmentRow) -> str:
     return f"{c.number} ({c.title})" if c.title else str(c.number)
 
 
-def _commitments_by_state(b: _Builder) -> None:
+def _commitments_by_state(b: Builder) -> None:
     found = _member_and_plan(b)
     if found is None:
         return
@@ -353,78 +245,7 @@ def _commitments_by_state(b: _Builder) -> None:
 # -- members -----------------------------------------------------------------------------------------
 
 
-def _member_status(b: _Builder) -> None:
-    profile = _the_member(b)
-    if profile is None:
-        return
-    member = profile.member
-    name = member_name(member, b.lang)
-    facts = queries.facts_of(b.session, [(SubjectType.MEMBER, member.id)]).get((SubjectType.MEMBER, member.id), [])
-    seen = format_date(b.lang, member.status_seen_at.date()) if member.status_seen_at else "?"
-    key = {MemberStatus.WITHDRAWN: "member_withdrawn", MemberStatus.ACTIVE: "member_active",
-           MemberStatus.INACTIVE: "member_inactive", MemberStatus.UNDER_REVIEW: "member_under_review",
-           }.get(MemberStatus(member.status), "member_unknown")
-    b.say(key, name=name, seen=seen)
-    b.lines.append(_member_line(b, member, profile.parent))
-    history = queries.status_changes(b.session, member.id)
-    if len(history) > 1:
-        items = [f"{level(b.lang, h.status)} ({format_date(b.lang, h.seen_at.date())})" for h in history]
-        b.say("history", items=" → ".join(items))
-    status_facts = [f for f in facts if f.predicate == "status" and f.value == member.status]
-    b.use(status_facts[:1], quote=True)
-    b.use([f for f in facts if f not in status_facts[:1]])
-    if not facts:
-        for document in queries.latest_report_refs(b.session, member.id, limit=1):
-            b.cite_document(document)
-
-
-def _member_line(b: _Builder, member: MemberRow, country: MemberRow | None) -> str:
-    kind = say(b.lang, f"kind_{member.kind}")
-    parent = say(b.lang, "in_country", country=member_name(country, b.lang)) if member.parent_id and country else ""
-    joined = say(b.lang, "joined", year=member.joined_year) if member.joined_year else ""
-    return say(b.lang, "member_line", name=member_name(member, b.lang), kind=kind, parent=parent, joined=joined,
-               status=level(b.lang, member.status))
-
-
-def _members_by_status(b: _Builder) -> None:
-    status = b.q.state if b.q.state in {"withdrawn", "inactive", "active"} else None
-    if status is None:
-        members = queries.all_member_rows(b.session)
-        b.say("members_all_head", count=len(members))
-    else:
-        members = queries.member_rows_with_status(b.session, status)
-        label = say(b.lang, f"label_{status}")
-        if not members:
-            b.say("members_status_none", label=label)
-            return
-        b.say("members_status_head", label=label, count=len(members))
-    _list_members(b, members)
-
-
-def _members_in(b: _Builder) -> None:
-    profile = _the_member(b)
-    if profile is None:
-        return
-    country = profile.member
-    members = queries.member_rows_in(b.session, country.id)
-    if not members:
-        _member_status(b)
-        return
-    b.say("members_in_head", country=member_name(country, b.lang), count=len(members))
-    _list_members(b, members)
-
-
-def _list_members(b: _Builder, members: queries.MemberListing) -> None:
-    shown = members[:MAX_LISTED]
-    facts = queries.facts_of(b.session, [(SubjectType.MEMBER, m.id) for m, _ in shown], "status")
-    for member, parent in shown:
-        b.lines.append("• " + _member_line(b, member, parent))
-        b.use(facts.get((SubjectType.MEMBER, member.id), [])[:1])
-    if len(members) > MAX_LISTED:
-        b.say("more", count=len(members) - MAX_LISTED)
-
-
-def _totals(b: _Builder) -> None:
+def _totals(b: Builder) -> None:
     facts = queries.facts_without_subject(b.session, SubjectType.OGP, "totals")
     if not facts:
         b.say("totals_none")
@@ -438,8 +259,8 @@ def _totals(b: _Builder) -> None:
 # -- documents ---------------------------------------------------------------------------------------
 
 
-def _latest_reports(b: _Builder) -> None:
-    profile = _the_member(b)
+def _latest_reports(b: Builder) -> None:
+    profile = the_member(b)
     if profile is None:
         return
     member = profile.member
@@ -485,13 +306,13 @@ def _quotes(excerpt: str, words: list[str], limit: int = 2) -> list[str]:
             sentence, cut = sentence + "…", True
         if cut and found:
             continue  # a second quote only if it is a whole sentence
-        found.append(_clip(sentence, focus.group(1) if focus else None))
+        found.append(clip(sentence, focus.group(1) if focus else None))
         if len(found) == limit:
             break
     return found
 
 
-def _search(b: _Builder) -> None:
+def _search(b: Builder) -> None:
     terms = list(b.q.search_terms)[:6]
     member_id = b.q.member_ids[0] if b.q.member_ids else None
     documents = b.document_count(b.session) if b.document_count else None

@@ -74,7 +74,9 @@ class MemberIndex:
             spans += self._fuzzy(tokens, taken)
         return sorted(spans, key=lambda m: m.start)
 
-    def _candidates(self, tokens: list[str], taken: set[int]) -> list[tuple[int, int, str]]:
+    def _candidates(self, tokens: list[str], taken: set[int], exact: bool = False) -> list[tuple[int, int, str]]:
+        """Spans that may be a name. ``exact``: also those that start with a question word, because a
+        known name may ("El Salvador", "New Zealand"); only an exact match takes them."""
         spans = []
         for size in range(min(MAX_NAME_WORDS, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -82,7 +84,9 @@ class MemberIndex:
                 if taken.intersection(range(start, end)):
                     continue
                 words = tokens[start:end]
-                if is_keyword(words[0]) and words[0] not in {"state", "estado", "ciudad", "city"}:
+                if is_keyword(words[0]) and words[0] not in {"state", "estado", "ciudad", "city"} and not (
+                    exact and size > 1
+                ):
                     continue
                 if is_keyword(words[-1]) or all(is_keyword(w) or w.isdigit() for w in words):
                     continue
@@ -92,7 +96,7 @@ class MemberIndex:
     def _exact(self, tokens: list[str]) -> list[NameMatch]:
         found: list[NameMatch] = []
         taken: set[int] = set()
-        for start, end, text in self._candidates(tokens, set()):
+        for start, end, text in self._candidates(tokens, set(), exact=True):
             if taken.intersection(range(start, end)):
                 continue
             if text in self._aliases:

@@ -60,6 +60,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "member_inactive": "{name} is listed as inactive in OGP (seen {seen}).",
         "member_under_review": "{name} was placed under procedural review by OGP (seen {seen}).",
         "member_unknown": "My sources do not state {name}'s current membership status.",
+        "member_joined_only": "{name} joined OGP in {year}{founding}; my sources record no withdrawal, "
+                              "suspension or inactivity since.",
+        "founding": " as one of its eight founding members",
+        "left_yes": "Yes. {name} left OGP{how}{when}.",
+        "left_no": "No. My sources record no withdrawal of {name} from OGP.",
+        "left_no_but": "No, {name} has not left OGP as far as my sources say, but it is {status}{when}.",
+        "left_when": "{name} left OGP{how}{when}.",
+        "left_when_unknown": "{name} left OGP{how}; my sources do not give the date (first seen {seen}).",
+        "how_removed": " (OGP ended its participation)",
+        "how_will_withdraw": " (it announced its withdrawal)",
+        "how_no_longer": " (it is no longer participating)",
+        "on_date": " on {date}",
+        "in_date": " in {date}",
+        "basis_sentence": ", as the source states",
+        "basis_letter": ", the date of its letter",
+        "basis_page": ", the date of the source that reports it",
+        "joined_yes": "Yes. {name} joined OGP in {year}{founding}.",
+        "joined_when": "{name} joined OGP in {year}{founding}.",
+        "joined_unknown": "My sources do not say when {name} joined OGP.",
+        "since_left": "It has since left OGP{when}.",
         "joined": "; joined {year}",
         "history": "History: {items}.",
         "members_status_head": "Members that {label} ({count}):",
@@ -79,6 +99,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "totals_none": "My sources do not state OGP's current size.",
         "evidence": "Evidence: “{sentence}”",
         "source": "Source: {label}, {url}",
+        "source_url": "Source: {url}",
         "sources": "Sources:",
         "kind_country": "country",
         "kind_local": "OGP Local member",
@@ -147,6 +168,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "member_inactive": "{name} figura como miembro inactivo de OGP (visto el {seen}).",
         "member_under_review": "{name} fue puesto en revisión procedimental por OGP (visto el {seen}).",
         "member_unknown": "Mis fuentes no indican el estado actual de membresía de {name}.",
+        "member_joined_only": "{name} se unió a OGP en {year}{founding}; mis fuentes no registran retiro, "
+                              "suspensión ni inactividad desde entonces.",
+        "founding": " como uno de sus ocho miembros fundadores",
+        "left_yes": "Sí. {name} se retiró de OGP{how}{when}.",
+        "left_no": "No. Mis fuentes no registran un retiro de {name} de OGP.",
+        "left_no_but": "No, según mis fuentes {name} no se ha retirado de OGP, pero está {status}{when}.",
+        "left_when": "{name} se retiró de OGP{how}{when}.",
+        "left_when_unknown": "{name} se retiró de OGP{how}; mis fuentes no dan la fecha (visto por primera vez "
+                             "el {seen}).",
+        "how_removed": " (OGP puso fin a su participación)",
+        "how_will_withdraw": " (anunció su retiro)",
+        "how_no_longer": " (ya no participa)",
+        "on_date": " el {date}",
+        "in_date": " en {date}",
+        "basis_sentence": ", según la fuente",
+        "basis_letter": ", fecha de su carta",
+        "basis_page": ", fecha de la fuente que lo informa",
+        "joined_yes": "Sí. {name} se unió a OGP en {year}{founding}.",
+        "joined_when": "{name} se unió a OGP en {year}{founding}.",
+        "joined_unknown": "Mis fuentes no dicen cuándo se unió {name} a OGP.",
+        "since_left": "Desde entonces se retiró de OGP{when}.",
         "joined": "; se unió en {year}",
         "history": "Historial: {items}.",
         "members_status_head": "Miembros que {label} ({count}):",
@@ -167,6 +209,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "totals_none": "Mis fuentes no indican el tamaño actual de OGP.",
         "evidence": "Evidencia: “{sentence}”",
         "source": "Fuente: {label}, {url}",
+        "source_url": "Fuente: {url}",
         "sources": "Fuentes:",
         "kind_country": "país",
         "kind_local": "miembro de OGP Local",
@@ -227,6 +270,28 @@ def level(language: str, value: str) -> str:
 
 def format_date(language: str, day: date) -> str:
     return f"{day.day} {_MONTHS.get(language, _MONTHS['en'])[day.month - 1]} {day.year}"
+
+
+_MONTH_NAMES = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
+}
+
+
+def format_partial_date(language: str, iso: str) -> tuple[str, bool]:
+    """ "2017-09-21", "2026-01" or "2016" as words, and whether it names a day ("on" rather than "in")."""
+    parts = iso.split("-")
+    try:
+        if len(parts) == 3:
+            return format_date(language, date(int(parts[0]), int(parts[1]), int(parts[2]))), True
+        if len(parts) == 2:
+            month = _MONTH_NAMES.get(language, _MONTH_NAMES["en"])[int(parts[1]) - 1]
+            return (f"{month} de {parts[0]}" if language == "es" else f"{month} {parts[0]}"), False
+    except (ValueError, IndexError):
+        pass
+    return parts[0], False
 
 
 def ordinal(language: str, n: int) -> str:

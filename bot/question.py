@@ -29,6 +29,7 @@ class Intent(StrEnum):
     COMMITMENTS_BY_STATE = "commitments_by_state"
     PLAN_SUMMARY = "plan_summary"
     MEMBER_STATUS = "member_status"
+    MEMBER_EVENT = "member_event"  # "Did X withdraw?", "When did X join?", "¿Cuándo se retiró X?"
     MEMBERS_BY_STATUS = "members_by_status"
     MEMBERS_IN = "members_in"
     LATEST_REPORTS = "latest_reports"
@@ -47,6 +48,8 @@ class Question:
     plan_ordinal: int | None = None
     state: str | None = None  # "inactive" | "withdrawn" | "active" | "complete"
     search_terms: tuple[str, ...] = ()
+    event: str | None = None  # for MEMBER_EVENT: "withdrawn" or "joined"
+    asks_when: bool = False
 
     @property
     def member_ids(self) -> list[int]:
@@ -69,7 +72,7 @@ def parse(text: str, index: MemberIndex) -> Question:
     language = detect_language(text, tokens)
     if not tokens:
         return Question(text, language, Intent.EMPTY)
-    names = tuple(index.find(tokens))
+    names = tuple(m for m in index.find(tokens) if _written_as_a_name(m, text))
     in_names = {i for m in names for i in range(m.start, m.end)}
     free = [t for i, t in enumerate(tokens) if i not in in_names]
     concepts = concepts_in(free)
@@ -83,7 +86,32 @@ def parse(text: str, index: MemberIndex) -> Question:
     intent = _intent(concepts, number, members or bool(names), state, terms)
     if intent is Intent.MEMBER_STATUS and members and {"members", "miembros"} & set(free):
         intent = Intent.MEMBERS_IN  # "members in Mexico": the country's local members
-    return Question(text, language, intent, names, number, ordinal, state, terms)
+    event = _event(concepts, state) if intent is Intent.MEMBER_STATUS else None
+    if event is not None:
+        intent = Intent.MEMBER_EVENT
+    return Question(text, language, intent, names, number, ordinal, state, terms, event, "when" in concepts)
+
+
+def _event(concepts: set[str], state: str | None) -> str | None:
+    """A question about one event in a member's history rather than where it stands now: "Did X leave?",
+    "When did X join?". "Is X still a member?" asks where it stands."""
+    if "still" in concepts:
+        return None
+    if "joined" in concepts:
+        return "joined"
+    if state == "withdrawn":
+        return "withdrawn"
+    return None
+
+
+def _written_as_a_name(match: NameMatch, text: str) -> bool:
+    """ "US", "UK", "U.S." name countries only in capitals: "tell us about Mexico" is not about the United
+    States. Questions are matched in lower case, so the original text decides."""
+    letters = re.sub(r"[^a-z]", "", match.name)
+    if len(letters) > 3 or not match.exact:
+        return True
+    undotted = re.sub(r"(?<=[A-Za-z])\.(?=[A-Za-z]|\s|$)", "", text)
+    return re.search(rf"(?<![A-Za-z]){re.escape(letters.upper())}(?![A-Za-z])", undotted) is not None
 
 
 def _intent(concepts: set[str], number: int | None, named: bool, state: str | None,

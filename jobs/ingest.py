@@ -97,7 +97,8 @@ class _Ingest:
     def run(self) -> IngestResult:
         a = self.analysis
         listed = [r for r in a.of_type(ReportFinding) if r.url]
-        reports = [r for r in a.of_type(ReportFinding) if not r.url]
+        mentioned = [r for r in a.of_type(ReportFinding) if r.mentioned and not r.url]
+        reports = [r for r in a.of_type(ReportFinding) if not r.url and not r.mentioned]
         member_name = reports[0].member if reports and reports[0].member else a.member
         member = self._member(member_name) if member_name and a.kind.is_irm_report else None
         known = self.session.exec(select(Document.id).where(Document.url == a.url)).first() is not None
@@ -123,6 +124,10 @@ class _Ingest:
             self._fact(SubjectType.DOCUMENT, document.id if document else None, "report", value, report.evidence)
         for report in listed:
             self._listed_report(report)
+        for report in mentioned:  # known to exist, from this page's words; no document of its own
+            named = self._member(report.member) if report.member else None
+            value = {"kind": str(report.kind), "period": report.period}
+            self._fact(SubjectType.MEMBER, named.id if named else None, "report_mentioned", value, report.evidence)
         if member is not None:
             self._plan_findings(member)
         self._membership_findings()
@@ -178,15 +183,21 @@ class _Ingest:
             if change is not None:
                 self.result.status_changes.append(change)
             self._fact(SubjectType.MEMBER, member.id, "status", finding.status, finding.evidence)
+            if finding.effective:
+                value = {"status": finding.status, "date": finding.effective, "basis": finding.effective_basis,
+                         "predicate": finding.predicate}
+                self._fact(SubjectType.MEMBER, member.id, "status_effective", value, finding.evidence)
         # A page telling a member's history ("inactive in 2016, out in 2017") writes every step into the
         # status history, but only where the member stands now is news.
         latest = {change.member_id: change for change in self.result.status_changes}
         self.result.status_changes = list(latest.values())
         for joined in self.analysis.of_type(JoinedFinding):
-            member = self._member(joined.member, joined.kind)
+            member = self._member(joined.member, joined.kind, joined.country)
             member.joined_year = joined.year
             self.session.add(member)
             self._fact(SubjectType.MEMBER, member.id, "joined", joined.year, joined.evidence)
+            if joined.founding:
+                self._fact(SubjectType.MEMBER, member.id, "founding", True, joined.evidence)
 
     # -- plans and commitments -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ those sentences as their searchable text. ``scripts/build_starter_data.py`` writ
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import re
@@ -18,12 +19,15 @@ from typing import Any
 from sqlmodel import Session
 
 from jobs.analysis import findings as finding_types
-from jobs.analysis.findings import Finding, PageAnalysis
+from jobs.analysis.dates import in_sentence
+from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, PageAnalysis
 from jobs.ingest import ingest
 from storage import queries
 from storage.models import DocumentKind
 
 STARTER_PATH = Path(__file__).resolve().parent.parent / "storage" / "starter" / "starter.json"
+#: OGP's members as sources state them: one row per statement, with its URL and quoted words.
+MEMBERS_PATH = STARTER_PATH.with_name("ogp_members.csv")
 FORMAT_VERSION = 1
 _DATE_FIELDS = {"record_date", "until"}
 _SEED_ROW = re.compile(r"^\|\s*(?P<file>[^|\s]+\.txt)\s*\|[^|]*\|\s*(?P<url>https?://\S+?)\s*\|", re.M)
@@ -87,11 +91,39 @@ def analyses_from(data: dict[str, Any]) -> list[PageAnalysis]:
     return result
 
 
-def load(session: Session, path: Path = STARTER_PATH) -> int:
-    """Ingest the starter dataset; returns the number of pages loaded."""
+def member_analyses(path: Path = MEMBERS_PATH) -> list[PageAnalysis]:
+    """The members table as what each source page said: one analysis per source URL, its rows as
+    findings (a status with the date it took effect, a join year, a founding member), in file order so
+    that a member's later status comes last."""
+    by_url: dict[str, PageAnalysis] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            page = by_url.setdefault(row["source_url"], PageAnalysis(
+                url=row["source_url"], title=row["source_url"], kind=DocumentKind.OTHER, language="en", text=""))
+            kind = row["kind"] or None
+            country = row["country"] or None
+            year = int(row["joined_year"]) if row["joined_year"] else None
+            evidence = row["evidence"]
+            if row["status"]:
+                as_of = row["status_as_of"] or None
+                # The date is the quoted sentence's own when it says it; else it is the source's date.
+                basis = ("sentence" if in_sentence(evidence) == as_of else "page") if as_of else None
+                page.findings.append(MembershipFinding(
+                    row["name"], row["status"], kind, country, year, evidence, effective=as_of, effective_basis=basis,
+                ))
+            elif year:
+                page.findings.append(JoinedFinding(row["name"], year, kind, evidence, country,
+                                                   founding=row["founding"] == "true"))
+            if evidence not in page.text:
+                page.text = f"{page.text}\n{evidence}".strip()
+    return list(by_url.values())
+
+
+def load(session: Session, path: Path = STARTER_PATH, members: Path = MEMBERS_PATH) -> int:
+    """Ingest the members table, then the seed pages' findings; returns the number of pages loaded."""
     data = json.loads(path.read_text(encoding="utf-8"))
     seen_at = datetime.fromisoformat(data["seen_on"])
-    analyses = analyses_from(data)
+    analyses = (member_analyses(members) if members.exists() else []) + analyses_from(data)
     for analysis in analyses:
         ingest(session, analysis, seen_at=seen_at)
     return len(analyses)

@@ -240,6 +240,9 @@ class DocumentRef:
 class StatusChangeRow:
     status: str
     seen_at: datetime
+    effective: str | None  # when it took effect, ISO to the precision the source gives
+    source_url: str
+    evidence: str
 
 
 @dataclass(frozen=True)

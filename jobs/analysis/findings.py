@@ -154,6 +154,7 @@ class JoinedFinding:
     kind: str | None
     evidence: str
     country: str | None = None  # a local member's country, when the page says
+    founding: bool = False  # one of the eight governments that founded OGP in 2011
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class Join:
     local: bool
     sentence: Sentence
     country: str | None = None  # a local member's country, when the page writes "Name, Country"
+    founding: bool = False
 
 
 _JOIN_VERBS = [
@@ -169,7 +170,7 @@ def _founders(s: Sentence, previous: Sentence | None, ogp_page: bool) -> list[Jo
         return []
     if not ogp_page and not OGP_NAMED.search(text) and not (previous and OGP_NAMED.search(previous.clean)):
         return []
-    return [Join(name, 2011, False, s) for name in countries_in(text)]
+    return [Join(name, 2011, False, s, founding=True) for name in countries_in(text)]
 
 
 def _welcomed(s: Sentence, published: date | None) -> list[Join]:

@@ -502,7 +502,8 @@ def membership_findings(
         member = j.member or main
         if member and member_key(member) not in joined:
             joined[member_key(member)] = (j.year, j.local, j.sentence)
-            findings.append(JoinedFinding(member, j.year, "local" if j.local else None, j.sentence.text, j.country))
+            findings.append(JoinedFinding(member, j.year, "local" if j.local else None, j.sentence.text, j.country,
+                                          j.founding))
 
     page_country: str | None = None
     for member, sts in by_member.items():

@@ -69,8 +69,8 @@ NOT_UNDERSTOOD = [
     ("Mexico trusts", "en", "I do not know an OGP member called “Mexico trusts”."),
     ("<script>", "en", "I do not know an OGP member called “<script>”."),
     ("Atlántida", "es", "No conozco ningún miembro de OGP llamado “Atlántida”."),
-    ("Brazil", "en", "I have no data on Brazil yet"),
-    ("Brasil", "es", "Todavía no tengo datos sobre Brasil"),
+    ("Japan", "en", "I have no data on Japan yet"),
+    ("Japón", "es", "Todavía no tengo datos sobre Japón"),
     ("keyword ab", "en", "A keyword needs at least 3 letters"),
     ("palabra", "es", "Una palabra clave necesita al menos 3 letras"),
 ]
@@ -127,7 +127,7 @@ def test_subscribing_stores_once_and_says_so_in_the_chats_language(kb: Engine) -
 
 def test_a_request_not_understood_stores_nothing_not_even_the_chat(kb: Engine) -> None:
     with session_scope(kb) as session:
-        for argument in ("", "<script>", "Brazil", "keyword <b>", "x" * 5000):
+        for argument in ("", "<script>", "Japan", "keyword <b>", "x" * 5000):
             subscribe_chat(session, MemberIndex(), ChatRef(CHAT), argument)
     with Session(kb) as session:
         assert session.get(Chat, CHAT) is None

@@ -41,7 +41,9 @@ def test_members_commitments_and_facts(cli_env, capsys) -> None:
     assert code == 2
     _, facts, _ = run_cli(capsys, "facts", "--json")
     rows = json.loads(facts)
-    assert rows and all(r["source_url"].startswith("https://www.opengovpartnership.org/") for r in rows)
+    # Every fact says where it was read (OGP's pages, or the press for the members table) and in what words.
+    assert rows and all(r["source_url"].startswith(("https://", "http://")) and r["evidence"] for r in rows)
+    assert any(r["source_url"].startswith("https://www.opengovpartnership.org/") for r in rows)
 
 
 def test_wrong_usage_gets_one_clear_line(cli_env, capsys, tmp_path: Path) -> None:

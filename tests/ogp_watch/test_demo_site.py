@@ -90,10 +90,15 @@ def test_listings_parse_to_exactly_their_pages(pages: dict[str, DemoPage]) -> No
     assert titles[REPORT_PATH] == "Mexico Results Report 2019-2022"
 
 
-def test_listings_themselves_state_no_facts(pages: dict[str, DemoPage]) -> None:
-    for path in (NEWS_LISTING, REPORT_LISTING):
-        analysis = analyse_page(pages[path].body, BASE + path, HTML)
-        assert analysis.findings == []
+def test_listings_state_only_the_reports_they_link(pages: dict[str, DemoPage]) -> None:
+    """A listing states no membership change; the IRM reports it links are recorded, each under its link."""
+    news = analyse_page(pages[NEWS_LISTING].body, BASE + NEWS_LISTING, HTML)
+    assert [f for f in news.findings if not isinstance(f, ReportFinding)] == []
+    reports = analyse_page(pages[REPORT_LISTING].body, BASE + REPORT_LISTING, HTML)
+    assert [(f.member, f.period, f.url) for f in reports.of_type(ReportFinding)] == [
+        ("Mexico", "2019-2022", BASE + REPORT_PATH)
+    ]
+    assert reports.findings == reports.of_type(ReportFinding)
 
 
 def test_feeds_list_every_page_without_invented_dates(pages: dict[str, DemoPage]) -> None:

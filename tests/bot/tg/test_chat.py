@@ -220,8 +220,8 @@ def test_subscribing_by_member_alias_topic_and_keyword(bot_harness: BotHarness) 
         ("/subscribe keyword fiscal transparency",
          "Subscribed: this chat will get alerts about “fiscal transparency”."),
         ("/subscribe palabra Fiscal Transparency", "This chat is already subscribed to “fiscal transparency”."),
-        ("/subscribe Brazil", "I have no data on Brazil yet, so there is no member to follow. You can follow the "
-                              "name as a keyword: /subscribe keyword Brazil"),
+        ("/subscribe Japan", "I have no data on Japan yet, so there is no member to follow. You can follow the "
+                              "name as a keyword: /subscribe keyword Japan"),
     ]
 
     async def scenario(app: App) -> list[str | None]:
@@ -363,7 +363,7 @@ def test_chart_sends_a_png_of_the_latest_plan(bot_harness: BotHarness) -> None:
     async def scenario(app: App) -> list[SentMessage]:
         replies = []
         for text, language in [("/chart Mexico", "en"), ("/chart méxico", "es"), ("/chart CDMX", "en"),
-                               ("/chart", "en"), ("/chart Brazil", "en"), ("/chart Atlantis", "en")]:
+                               ("/chart", "en"), ("/chart Japan", "en"), ("/chart Atlantis", "en")]:
             replies += await bot_harness.send(PRIVATE if language == "en" else OTHER_PRIVATE, text,
                                               language_code=language)
         return replies
@@ -381,7 +381,7 @@ def test_chart_sends_a_png_of_the_latest_plan(bot_harness: BotHarness) -> None:
                                                                             "Fuente: IRM")
     assert city.plain_text == "I have no action plan data for Mexico City yet."
     assert usage.plain_text == tr("en", "chart_usage")
-    assert brazil.plain_text == "I have no data on Brazil yet."
+    assert brazil.plain_text == "I have no data on Japan yet."
     assert unknown.plain_text == "I do not know an OGP member called “Atlantis”.\n" + tr("en", "chart_usage")
 
 
