@@ -38,6 +38,9 @@ def detect(
         if member is not None:
             payload |= {"member": member.slug, "member_name": member.name_en, "member_name_es": member.name_es,
                         "member_kind": member.kind}
+            parent = session.get(Member, member.parent_id) if member.parent_id else None
+            if parent is not None:  # a local member's country, so the alert can say "Mexico City, Mexico"
+                payload |= {"member_country": parent.name_en, "member_country_es": parent.name_es}
         found.append(NewEvent(key=key, kind=kind, title=title, url=analysis.url, evidence=evidence,
                               member_id=member.id if member else None, source_id=source_id,
                               payload=payload, baseline=baseline))

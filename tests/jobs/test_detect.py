@@ -81,3 +81,41 @@ def test_a_status_change_after_a_withdrawal_is_a_new_event(engine: Engine) -> No
     with session_scope(engine) as session:
         keys = [e.key for e in events.events(session, kinds=[EventKind.MEMBER_WITHDRAWN])]
     assert keys == ["status:mexico-city:withdrawn:1", "status:mexico-city:withdrawn:2"]
+
+
+def test_a_members_history_on_one_page_is_one_event_with_its_effective_date(engine: Engine) -> None:
+    """OGP's page on Turkey tells its review, its inactivity (2016) and its exit (2017): all three go into
+    the status history, one event says where Turkey stands now, as a country, with the date it took effect."""
+    from benchmarks.understanding import CORPUS_DIR, load_page
+
+    page = load_page(CORPUS_DIR / "wd_turkey_leaves_2017.txt")
+    found = _see(engine, analyse_page(page.body, page.url, "text/plain"))
+    status_events = [e for e in found if e.kind in {EventKind.MEMBER_WITHDRAWN, EventKind.MEMBER_INACTIVE,
+                                                    EventKind.MEMBER_STATUS}]
+    assert [(e.kind, e.payload["member_name"], e.payload["member_kind"], e.payload["effective"])
+            for e in status_events] == [(EventKind.MEMBER_WITHDRAWN, "Turkey", "country", "2017-09-21")]
+    with session_scope(engine) as session:
+        from storage import knowledge, queries
+
+        turkey = knowledge.find_member(session, "Turkey")
+        assert turkey is not None and turkey.id is not None
+        history = [(h.status, h.effective) for h in queries.status_changes(session, turkey.id)]
+    assert history[-1] == ("withdrawn", "2017-09-21") and ("inactive", "2016-09-21") in history
+
+
+def test_a_report_listed_then_fetched_is_one_document_and_one_event(engine: Engine) -> None:
+    report = _analysis(REPORT_SEED)
+    listing_html = (f'<html><head><title>IRM reports</title></head><body><main><ul><li><h3><a href="{report.url}">'
+                    'Mexico Results Report 2019-2022</a></h3><p>Mexico\'s fourth action plan.</p></li></ul></main>'
+                    '</body></html>')
+    listing = analyse_page(listing_html, "https://www.opengovpartnership.org/document-type/irm-report/", "text/html")
+    first = _see(engine, listing)
+    assert [(e.kind, e.url) for e in first] == [(EventKind.NEW_REPORT, report.url)]
+    second = _see(engine, report)
+    assert EventKind.NEW_REPORT not in {e.kind for e in second}
+    with session_scope(engine) as session:
+        from sqlmodel import func, select
+
+        from storage.models import Document
+
+        assert session.exec(select(func.count()).select_from(Document)).one() == 1
