@@ -37,6 +37,9 @@ _DATE_LINE = re.compile(
 _DATELINE = re.compile(r"^(?:[A-Z][\w.,' ]{0,40}[,–—-]\s*)?(?P<date>[^—–]{6,30}?)\s*[—–-]\s+\S")
 
 
+_NUMERIC_DATE = re.compile(r"^(?:[A-Za-z ]{0,20}:?\s*)?(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b")
+
+
 @dataclass(frozen=True)
 class Effective:
     value: str  # ISO, with the precision the page gives
@@ -50,6 +53,17 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
     for line in text.splitlines()[:8]:
         line = line.strip()
         m = _DATE_LINE.match(line)
+        numeric = _NUMERIC_DATE.search(m.group("rest")) if m else None
+        if numeric:  # "Published on: 30/12/2016": only when the day cannot be the month
+            first, second, year = (int(g) for g in numeric.groups())
+            day, month = (first, second) if first > 12 >= second else (
+                (second, first) if second > 12 >= first else (0, 0)
+            )
+            if day:
+                try:
+                    return date(year, month, day)
+                except ValueError:
+                    pass
         if m:
             dates = find_dates(m.group("rest"))
             if dates and dates[0][1] == 0 and dates[0][2] >= len(m.group("rest").rstrip(" .")) - 1:

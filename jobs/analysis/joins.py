@@ -64,6 +64,7 @@ _MEMBER_SINCE_RE = re.compile(
     rf"(?:(?:el|the)\s+)?(?:(?:año|year)\s+)?(?P<year>(?:19|20)\d{{2}})",
     _I,
 )
+_YEAR_WORDS = rf"(?:(?:{MONTH_WORDS})\.?\s+(?:of\s+)?)?"
 #: What may stand between "in" and the year: "in April 2018", "en el año 2011", "en julio del 2018".
 _YEAR = rf"(?:(?:el|the)\s+)?(?:(?:año|year|mes\s+de)\s+)?(?:(?:{MONTH_WORDS})\.?\s+(?:de(?:l)?\s+|of\s+)?)?"
 _YEAR_AFTER = re.compile(
@@ -105,9 +106,89 @@ def page_joins(sentences: list[Sentence], published: date | None, page_member: s
     out: list[Join] = []
     for i, s in enumerate(sentences):
         out += _verb_joins(s)
+        out += _relative_joins(s)
         out += _header_join(sentences, i, page_member)
-        out += _founders(s, sentences[i - 1] if i else None, ogp_page)
+        out += _founders(s, sentences[max(0, i - 3) : i], ogp_page)
         out += _welcomed(s, published)
+        out += _new_members_list(sentences, i)
+    if sentences and published is not None:
+        out += _headline_join(sentences[0], published)
+    return out
+
+
+#: "Hungary, which, when joining in 2012, ...", "Putin's Russia, which had joined the organization in April 2012",
+#: "El Salvador ... la Alianza ..., de la que es miembro desde 2011".
+_RELATIVE_JOIN = re.compile(
+    rf"(?P<name>[A-Z][\w'’.]*(?:\s+(?:and\s+|y\s+)?[A-Z][\w'’.]*){{0,3}}),\s+which,?\s+(?:when\s+joining"
+    rf"|(?:had\s+|has\s+)?joined\s+(?:the\s+(?:organization|partnership|initiative|OGP)|OGP))\s*,?\s+in\s+"
+    rf"{_YEAR_WORDS}(?P<year>(?:19|20)\d{{2}})"
+)
+_SPANISH_RELATIVE = re.compile(
+    r"\bde\s+la\s+que\s+es\s+miembro\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{2})"
+)
+
+
+def _relative_joins(s: Sentence) -> list[Join]:
+    out: list[Join] = []
+    for m in _RELATIVE_JOIN.finditer(s.clean):
+        name = member_name(m.group("name"))
+        if name and gazetteer_country(name):
+            out.append(Join(name, int(m.group("year")), False, s))
+    m = _SPANISH_RELATIVE.search(s.clean)
+    if m and OGP_NAMED.search(s.clean[: m.start()]):
+        lead = countries_in(s.clean[:60])
+        if lead:
+            out.append(Join(lead[0], int(m.group("year")), False, s))
+    return out
+
+
+#: "Argentina Joins OGP, Becomes 58th Member", "Germany and Luxembourg joined OGP": a headline with the
+#: page's own date, which is when the news of the join was.
+_HEADLINE_JOIN = re.compile(
+    rf"^(?P<names>.+?)(?<!\bto)(?<!\bwill)(?<!\bmay)(?<!\bcould)\s+(?:joins|join|joined|se\s+une\s+a|se\s+unen\s+a"
+    rf"|se\s+suma\s+a)\s+(?P<obj>{OGP})",
+    _I,
+)
+
+
+def _headline_join(headline: Sentence, published: date) -> list[Join]:
+    m = _HEADLINE_JOIN.match(headline.clean)
+    if not m or len(headline.clean) > 120 or hedged(headline.clean, m.start(), m.end()):
+        return []
+    return [Join(name, published.year, False, headline) for name in countries_in(m.group("names"))]
+
+
+_NEW_MEMBERS = re.compile(
+    r"\b(?:new|newest)\s+(?:members|participants)\s+(?:of\s+(?:OGP|the\s+Partnership)(?:\s+Local)?\s+)?"
+    r"(?:are|include)\s*:\s*$"
+    r"|\bnuevos\s+miembros\s+(?:de\s+(?:la\s+)?(?:OGP|AGA)(?:\s+Local)?\s+)?(?:son|incluyen)\s*:\s*$",
+    _I,
+)
+
+
+def _new_members_list(sentences: list[Sentence], i: int) -> list[Join]:
+    """ "The new members of OGP Local are:" and one "Name, Country" per line; the year is the intro's, or
+    the nearest one stated above it."""
+    if not _NEW_MEMBERS.search(sentences[i].clean):
+        return []
+    above = reversed(sentences[max(0, i - 6) : i + 1])
+    years = [y for s in above for y in re.findall(r"\b(?:19|20)\d{2}\b", s.clean)]
+    if not years:
+        return []
+    out: list[Join] = []
+    for item in sentences[i + 1 : i + 60]:
+        line = item.clean.strip(" •-*")
+        name, _, place = line.partition(", ")
+        in_country = gazetteer_country(place) if place else None
+        if in_country is not None and not gazetteer_country(name):
+            found = member_name(name, local=True)
+            if found:
+                out.append(Join(found, int(years[0]), True, item, in_country.name_en))
+                continue
+        if gazetteer_country(line) is not None:
+            out.append(Join(gazetteer_country(line).name_en, int(years[0]), False, item))  # type: ignore[union-attr]
+            continue
+        break
     return out
 
 
@@ -162,13 +243,21 @@ def _header_join(sentences: list[Sentence], i: int, page_member: str | None) -> 
     return []
 
 
-def _founders(s: Sentence, previous: Sentence | None, ogp_page: bool) -> list[Join]:
+_LAUNCHED_2011 = re.compile(
+    r"\b(?:launch\w*|found\w*|creat\w*|start\w*|began|fundad\w*|cread\w*|lanzad\w*)\b[^.]*\b2011\b"
+    r"|\b2011\b[^.]*\b(?:launch\w*|found\w*|fundad\w*|cread\w*)\b",
+    _I,
+)
+
+
+def _founders(s: Sentence, before: list[Sentence], ogp_page: bool) -> list[Join]:
+    """The founders named with OGP's founding in 2011, in the sentence or the few before it."""
     text = s.clean
     if not _FOUNDERS.search(text) or _NOT_FOUNDER.search(text) or _INTENT.search(text):
         return []
-    if "2011" not in text and not (previous and "2011" in previous.clean and _FOUNDERS.search(previous.clean)):
+    if "2011" not in text and not any(_LAUNCHED_2011.search(b.clean) for b in before):
         return []
-    if not ogp_page and not OGP_NAMED.search(text) and not (previous and OGP_NAMED.search(previous.clean)):
+    if not ogp_page and not OGP_NAMED.search(text) and not any(OGP_NAMED.search(b.clean) for b in before[-1:]):
         return []
     return [Join(name, 2011, False, s, founding=True) for name in countries_in(text)]
 
