@@ -10,7 +10,7 @@ import logging
 import re
 
 from jobs.analysis.classify import classify
-from jobs.analysis.dates import page_date
+from jobs.analysis.dates import page_date, url_reference
 from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
@@ -89,7 +89,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         findings += [f for f in found if isinstance(f, JoinedFinding)]
     else:
         if page.kind != DocumentKind.LISTING:
-            found, main = membership_findings(sentences, extracted.title, published)
+            found, main = membership_findings(sentences, extracted.title, published, reference=url_reference(url))
             findings += found
             member = member or main
         if page.kind == DocumentKind.MEMBER_PAGE and member and not any(

@@ -184,8 +184,12 @@ _JOIN_LETTER = re.compile(r"\bintent\w*\s+to\s+join\b|\bcarta\s+de\s+intenci[oó
 
 def letter_date(sentences: list[Sentence], published: date | None) -> str | None:
     """The date of a letter the page cites; "Jan. 15" takes the year of the page's date."""
-    for s in sentences:
-        if not _LETTER.search(s.clean) or not _EXIT_WORDS.search(s.clean) or _JOIN_LETTER.search(s.clean):
+    for i, s in enumerate(sentences):
+        # "A letter setting out the decision ... In the letter, dated 29th June 2017, ...": the letter about
+        # the exit may be named in the sentence before the one that dates it.
+        about_exit = _EXIT_WORDS.search(s.clean) or (i and _EXIT_WORDS.search(sentences[i - 1].clean)
+                                                     and _LETTER.search(sentences[i - 1].clean))
+        if not _LETTER.search(s.clean) or not about_exit or _JOIN_LETTER.search(s.clean):
             continue
         full = find_dates(s.clean)
         if full:
@@ -203,13 +207,30 @@ def letter_date(sentences: list[Sentence], published: date | None) -> str | None
     return None
 
 
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])(?:/(0[1-9]|[12]\d|3[01]))?(?:/|$)")
+
+
+def url_reference(url: str) -> date | None:
+    """The latest day a page's address allows it to be from ("/2026/02/" -> the last day of February
+    2026): enough to give "Jan. 15" its year when the page shows no date, never a date in itself."""
+    m = _URL_MONTH.search(url or "")
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        return date(year, month, int(m.group(3)))
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
 def effective(sentence: Sentence, sentences: list[Sentence], published: date | None, at: int | None = None,
-              status: str | None = None) -> Effective | None:
-    """When the change stated in ``sentence`` takes effect, by the best evidence the page has."""
-    stated = in_sentence(sentence.clean, published, at, status)
+              status: str | None = None, reference: date | None = None) -> Effective | None:
+    """When the change stated in ``sentence`` takes effect, by the best evidence the page has.
+    ``reference`` (from the address) resolves year-less dates when the page has no date of its own."""
+    stated = in_sentence(sentence.clean, published or reference, at, status)
     if stated:
         return Effective(stated, "sentence")
-    letter = letter_date(sentences, published)
+    letter = letter_date(sentences, published or reference)
     if letter:
         return Effective(letter, "letter")
     if published is not None:

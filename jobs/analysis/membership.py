@@ -110,7 +110,8 @@ FORMER_MEMBERS_RE = re.compile(
 )
 #: "the Municipality of Kigoma-Ujiji ... will continue to participate in OGP": a member that stays.
 STAYS_RE = re.compile(
-    r"\s+(?P<verb>(?:will\s+continue|continues|continued|will\s+keep|keeps)\s+(?:to\s+)?(?:participat\w+|tak\w+\s+part)\s+in"
+    r"\s+(?P<verb>(?:will\s+continue|continues|continued|will\s+keep|keeps|will\s+go\s+on|goes\s+on)\s+(?:to\s+)?"
+    r"(?:participat\w+|tak\w+\s+part)\s+in"
     r"|(?:takes|take)\s+part\s+in|(?:will\s+)?remains?\s+(?:an?\s+(?:active\s+)?(?:member|participant)\s+(?:of|in)|in)"
     r"|se\s+ha\s+comprometido\s+a\s+permanecer\s+en|(?:seguir[aá]|contin[uú]a|continuar[aá])\s+(?:participando\s+)?en"
     r"|permanece\s+en)\s+"
@@ -119,6 +120,14 @@ STAYS_RE = re.compile(
 )
 _EXPELLED_RE = re.compile(
     r"\s+(?:was|has\s+been|is|fue|ha\s+sido|es)\s+(?:formally\s+|officially\s+)?(?:expelled|expulsad[oa])\b(?!\s+(?:from|de)\b)",
+    _I,
+)
+#: "Tanzania se sumó a la OGP en 2011, ..., pero la abandonó el pasado mes de julio": OGP as a pronoun,
+#: after a join with the same subject.
+JOINED_THEN_LEFT_RE = re.compile(
+    rf"^(?P<name>[A-Z][\w'’.]*(?:\s+(?:and\s+|y\s+|de\s+)?[A-Z][\w'’.]*){{0,3}})\s+(?:joined|se\s+(?:sum[oó]|uni[oó]|incorpor[oó])"
+    rf"\s+a)\s+{OGP}[^.;]*?\b(?:but|pero|y|and)\s+(?:later\s+|luego\s+|despu[eé]s\s+)?(?P<verb>la\s+abandon[oó]|se\s+retir[oó]"
+    r"|left(?:\s+it)?|withdrew)\b",
     _I,
 )
 #: "has formally withdrawn its membership": OGP is named elsewhere in the sentence.
@@ -179,7 +188,7 @@ _INACTIVE_ACTIVE = re.compile(
     r"\b(?:designated|designate|declared|made|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)"
     r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
     + r"|\bdeclaran\s+inactiv[oa]s?\s+a\s+(?P<name2>.+?)(?:\s+(?:en|de)\s|$)"
-    r"|\btemporarily\s+suspend(?:ed|s)?\s+(?P<name3>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+)?[A-Z][\w.'’]*){0,3})",
+    r"|\btemporarily\s+suspend(?:ed|s)?\s+(?P<name3>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w.'’]*){0,3})",
     _I,
 )
 #: A designation recommended or requested is not one made.
@@ -279,6 +288,10 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[_Statement]:
         name = member_name(m.group("name") or m.group("name2") or m.group("name3"))
         if name:
             out.append(_Statement(name, "withdrawn", False, s, None, "withdrew", at=m.start()))
+    for m in JOINED_THEN_LEFT_RE.finditer(text):
+        name = member_name(m.group("name"))
+        if name and not hedged(text, m.start("verb"), m.end("verb")):
+            out.append(_Statement(name, "withdrawn", False, s, None, "withdrew", at=m.start("verb")))
     for m in FORMER_MEMBERS_RE.finditer(text):
         if hedged(text, m.start(), m.end()):
             continue
@@ -449,7 +462,8 @@ def _page_member(title: str) -> str | None:
 
 
 def membership_findings(
-    sentences: list[Sentence], title: str, published: date | None = None, page_member: str | None = None
+    sentences: list[Sentence], title: str, published: date | None = None, page_member: str | None = None,
+    reference: date | None = None,
 ) -> tuple[list[Finding], str | None]:
     """All membership findings of a page, and the member it is mainly about (if one). ``published`` is the
     page's own date, the last resort for when a change took effect; ``page_member`` the member the page is
@@ -524,9 +538,11 @@ def membership_findings(
             chosen = [st for st in sts if st.status == status]
             evidence = next((st for st in chosen if st.member and st.sentence.clean.find(member) >= 0), chosen[0])
             dated = next(
-                (st for st in chosen if in_sentence(st.sentence.clean, published, st.at, status)), evidence
+                (st for st in chosen if in_sentence(st.sentence.clean, published or reference, st.at, status)),
+                evidence,
             )
-            when = effective(dated.sentence, sentences, published, dated.at, status) if status != "active" else None
+            when = (effective(dated.sentence, sentences, published, dated.at, status, reference)
+                    if status != "active" else None)
             per_status.append(
                 MembershipFinding(
                     member,

@@ -44,7 +44,8 @@ _SPANISH_ARTICLE = re.compile(
 )
 _GOV_PREFIX = re.compile(
     r"^(?:the\s+|el\s+|la\s+|los\s+|las\s+)?(?:(?:national|federal|local|city|municipal|state)\s+)?"
-    r"(?:government|gobierno|administration|administración|authorities|autoridades)\s+(?:of|de|del)\s+"
+    r"(?:government|gobierno|administration|administración|authorities|autoridades|municipal\s+council|city\s+council"
+    r"|consejo\s+municipal|concejo\s+municipal)\s+(?:of|de|del)\s+"
     r"(?:the\s+|la\s+|el\s+|los\s+)?",
     re.IGNORECASE,
 )

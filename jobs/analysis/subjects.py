@@ -99,7 +99,8 @@ def ogp_object_ok(sentence: str, obj_end: int) -> bool:
 
 #: "The United States, one of the eight founding countries of OGP, has ...": the appositive is not the subject.
 _APPOSITIVE = re.compile(
-    r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to)\b[^,]*,\s*$",
+    r",\s+(?:one\s+of|a|an|the|which|who|uno\s+de|una\s+de|un|una|el|la|que|quien|miembro|member|home\s+to|ciudad"
+    r"|city|capital|municipio|municipality|pa[ií]s|country)\b[^,]*,\s*$",
     _I,
 )
 #: "The Government of Turkey, as of September 21, 2017, is no longer ...": the date sits between subject
@@ -143,6 +144,12 @@ _EXPLICIT_GOVERNMENT = re.compile(
 )
 
 
+_LOCAL_BEFORE_NAME = re.compile(
+    r"\b(?:municipality|city|state|province|county|town|municipio|ciudad|estado|provincia|municipalidad)\s+(?:of|de)\s*$",
+    re.IGNORECASE,
+)
+
+
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
@@ -162,6 +169,8 @@ def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | N
     raw = trailing_name(prefix)
     if not raw:
         return None, False, None
+    if _LOCAL_BEFORE_NAME.search(prefix[: len(prefix.rstrip()) - len(raw)]):  # "the municipality of Kigoma-Ujiji"
+        local = True
     tail = re.split(r"\s+(?:of|de|del)\s+", raw)[-1]  # "informing OGP of Luxembourg's withdrawal"
     if tail != raw and member_name(raw, local) is None and gazetteer_country(tail) is not None:
         raw = tail
@@ -189,7 +198,8 @@ def member_name(raw: str, local: bool = False) -> str | None:
     found = gazetteer_country(name)
     if found is not None:
         return found.name_en
-    return name if local or LOCAL_NAME.search(name) else None
+    # "El Consejo Municipal de Kigoma Ujiji": the words cleaned off said it is a local government.
+    return name if local or LOCAL_NAME.search(name) or LOCAL_NAME.search(raw) else None
 
 
 _ITEM_SPLIT = re.compile(
