@@ -209,3 +209,24 @@ def gazetteer() -> Gazetteer:
 def country(name: str) -> Country | None:
     """The country called ``name`` in English, Spanish or a usual short form; None for anything else."""
     return gazetteer().country(name)
+
+
+@dataclass(frozen=True)
+class LocalMember:
+    name: str
+    country: str  # its country's name, as the members table writes it
+
+
+@lru_cache(maxsize=1)
+def _local_members() -> dict[str, LocalMember]:
+    if not OGP_MEMBERS_CSV.exists():
+        return {}
+    with OGP_MEMBERS_CSV.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("kind") == "local" and r.get("country")]
+    return {normalize(r["name"]): LocalMember(r["name"], r["country"]) for r in rows}
+
+
+def local_member(name: str) -> LocalMember | None:
+    """An OGP Local member the members table knows by this name ("Elgeyo Marakwet", "Kigoma Ujiji"), so
+    that pages naming it without "County" or "Municipality" are still read as speaking of a member."""
+    return _local_members().get(normalize(name.strip(" ,.;:")))

@@ -27,7 +27,7 @@ from jobs.analysis.joins import countries_in
 from jobs.analysis.names import member_key
 from jobs.analysis.text import Sentence
 from jobs.items import Item
-from storage.gazetteer import country
+from storage.gazetteer import country, local_member
 from storage.models import DocumentKind
 
 #: A local government's name ("Municipality of Tlalnepantla", "Jalisco State", "Ciudad de Buenos Aires").
@@ -88,6 +88,9 @@ def _member(raw: str, page_member: str | None) -> str | None:
         return known.name_en
     if page_member and member_key(raw) == member_key(page_member):
         return page_member
+    known = local_member(raw)
+    if known is not None:
+        return known.name
     return raw if _LOCAL_NAME.search(raw) else None
 
 

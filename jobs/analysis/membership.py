@@ -31,6 +31,7 @@ from jobs.analysis.subjects import (
 )
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
+from storage.gazetteer import local_member
 
 _I = re.IGNORECASE
 NUM = rf"(?:{NUMBER_PATTERN})"
@@ -528,6 +529,7 @@ def membership_findings(
             next((st.country for st in sts if st.country), None) or country_after(member, text_all)
             # A local member on its country's page ("Kigoma Ujiji takes part in OGP Local", on Tanzania's).
             or (main if main and main != member and gazetteer_country(main) else None)
+            or (known.country if (known := local_member(member)) else None)
         )
         if member == main:
             page_country = country

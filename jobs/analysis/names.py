@@ -112,7 +112,7 @@ def member_key(name: str) -> str:
     """A loose key under which "City of Springfield" and "Springfield" are the same member."""
     s = _LOCAL_PREFIX.sub("", name.strip())
     s = _LOCAL_SUFFIX.sub("", s)
-    return fold(s).strip()
+    return " ".join(fold(s).replace("-", " ").split())  # "Kigoma-Ujiji" and "Kigoma Ujiji" are one
 
 
 @lru_cache(maxsize=1)

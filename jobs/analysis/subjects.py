@@ -19,7 +19,7 @@ from jobs.analysis.names import (
 )
 from jobs.analysis.numbers import MONTH_WORDS, parse_date
 from storage.gazetteer import country as gazetteer_country
-from storage.gazetteer import gazetteer
+from storage.gazetteer import gazetteer, local_member
 
 _I = re.IGNORECASE
 
@@ -198,6 +198,9 @@ def member_name(raw: str, local: bool = False) -> str | None:
     found = gazetteer_country(name)
     if found is not None:
         return found.name_en
+    known = local_member(name)
+    if known is not None:
+        return known.name
     # "El Consejo Municipal de Kigoma Ujiji": the words cleaned off said it is a local government.
     return name if local or LOCAL_NAME.search(name) or LOCAL_NAME.search(raw) else None
 
