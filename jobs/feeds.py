@@ -148,13 +148,16 @@ def _summary(entry: Any) -> str | None:
     raw = entry.get("summary")
     if not isinstance(raw, str):
         return None
-    text = _text(html.unescape(_TAG.sub(" ", raw)))
+    # Paragraphs and line breaks stay lines: "Already closed: Albania, ..." is one line of a list.
+    lines = html.unescape(_TAG.sub(" ", _BLOCK_END.sub("\n", raw))).splitlines()
+    text = "\n".join(" ".join(line.split()) for line in lines if line.strip())
     return text[:SUMMARY_CHARS] if text else None
 
 
 _TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|div|h[1-6])\s*>", re.IGNORECASE)
 #: A teaser, not the article: longer descriptions are cut.
-SUMMARY_CHARS = 600
+SUMMARY_CHARS = 2000
 
 
 def _text(value: object) -> str | None:

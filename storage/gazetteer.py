@@ -85,7 +85,7 @@ class Gazetteer:
         return self.countries[found.pop()] if len(found) == 1 else None
 
     def _lookup(self, text: str) -> Country | None:
-        letters = re.sub(r"[^A-Za-z]", "", text)
+        letters = "".join(ch for ch in text if ch.isalpha())  # "Perú" has four letters
         if not text or (len(letters) <= 3 and not letters.isupper()):
             return None  # "US", "UK" are names only when written as initials
         found = self._by_name.get(normalize(text))

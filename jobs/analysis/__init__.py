@@ -66,9 +66,14 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
     if is_feed(content, content_type):
         items = index_items(content, url, content_type, feed=True)
-        text = "\n".join(" ".join(filter(None, (i.title, i.summary))) for i in items)
+        text = "\n".join("\n".join(filter(None, (i.title, i.summary))) for i in items)
+        found: list[Finding] = list(listed_reports(items))
+        for item in items:  # an entry whose text names reports for several members ("comment periods close")
+            linked = {(f.member, f.kind) for f in found if isinstance(f, ReportFinding)}
+            mentioned = mentioned_reports(split_sentences(item.summary or ""), item.title or "")
+            found += [f for f in mentioned if (f.member, f.kind) not in linked]
         return PageAnalysis(url=url, title="", kind=DocumentKind.LISTING, language=detect_language(text),
-                            text=text, findings=list(listed_reports(items)))
+                            text=text, findings=found)
     extracted = extract(content, content_type)
     text = extracted.text
     sentences = split_sentences(text)

@@ -154,7 +154,10 @@ def mentioned_reports(sentences: list[Sentence], title: str) -> list[ReportFindi
         for item in sentences[i + 1 : i + 40]:
             m_item = _ITEM.match(item.clean)
             named = country(m_item.group("name").strip()) if m_item else None
-            if named is None:
+            # "Already closed: Albania, Armenia, ... and Uruguay." / "Monday 17 March, 5pm EST: Perú"
+            labelled = countries_in(item.clean.split(":", 1)[1]) if named is None and ":" in item.clean else []
+            if named is None and not labelled:
                 break
-            add(kind_here, named.name_en, item.text)
+            for name in [named.name_en] if named else labelled:
+                add(kind_here, name, item.text)
     return out
