@@ -31,8 +31,11 @@ _YEAR = re.compile(r"\b(?:in|en|since|desde|during|durante)\s+(?P<year>(?:19|20)
 _LETTER = re.compile(r"\b(?:letter|carta|oficio|notice|notification|notificaci[oó]n|comunicaci[oó]n)\b", _I)
 #: A line that is the page's date: "January 28, 2026", "Posted on 28 January 2026", "Fecha: 3 de mayo de 2019".
 _DATE_LINE = re.compile(
-    r"^(?:(?:posted|published|updated|date|dated|fecha|publicado)(?:\s+on|\s+el)?\s*:?\s*)?(?P<rest>.{6,40})$", _I
+    r"^(?:(?:posted|published|updated|date|dated|fecha|publicado)(?:\s+on|\s+el)?\s*:?\s*)?"
+    r"(?:(?-i:[A-Z])[\w.]+(?:\s+(?-i:[A-Z])[\w.]+)?,\s+)?(?P<rest>.{6,40})$",  # "Quito, 18 de julio de 2018."
+    _I
 )
+_CITY_DATE = re.compile(r"^(?-i:[A-Z])[\w.]+(?:\s+(?-i:[A-Z])[\w.]+)?,\s+(?=\d)")
 #: A dateline opening the first paragraph: "January 28, 2026 — The United States ...".
 _DATELINE = re.compile(r"^(?:[A-Z][\w.,' ]{0,40}[,–—-]\s*)?(?P<date>[^—–]{6,30}?)\s*[—–-]\s+\S")
 
@@ -67,6 +70,11 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
         if m:
             dates = find_dates(m.group("rest"))
             if dates and dates[0][1] == 0 and dates[0][2] >= len(m.group("rest").rstrip(" .")) - 1:
+                return dates[0][0]
+        city = _CITY_DATE.match(line)  # "Quito, 18 de julio de 2018. En su Informe ..."
+        if city:
+            dates = find_dates(line[city.end() :][:40])
+            if dates and dates[0][1] == 0:
                 return dates[0][0]
         d = _DATELINE.match(line)
         if d:

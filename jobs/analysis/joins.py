@@ -35,6 +35,8 @@ from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
 
 _I = re.IGNORECASE
+#: Names of regional governments that carry no "State" or "City" ("Principado de Asturias").
+LOCAL_KIND = re.compile(r"\b(?:principado|comunidad\s+aut[oó]noma|gobierno\s+regional|regi[oó]n|region)\b", _I)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ _JOIN_VERBS = [
     r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó])\s+(?:por\s+primera\s+vez\s+)?a",
     r"ingres[oó]\s+a",
     r"pertenece\s+a",
+    r"ingres[oó]\s+a\s+la\s+cohorte\s+de",
+    r"pas[oó]\s+a\s+(?:formar\s+parte|ser\s+(?:parte|miembro))\s+de",
     r"(?:oficializ[oó]|formaliz[oó]|concret[oó])\s+su\s+(?:ingreso|adhesi[oó]n|incorporaci[oó]n|membres[ií]a)"
     r"\s+(?:a|en)",
 ]
@@ -64,7 +68,7 @@ _MEMBER_SINCE_RE = re.compile(
     rf"(?:(?:el|the)\s+)?(?:(?:año|year)\s+)?(?P<year>(?:19|20)\d{{2}})",
     _I,
 )
-_YEAR_WORDS = rf"(?:(?:{MONTH_WORDS})\.?\s+(?:of\s+)?)?"
+_YEAR_WORDS = rf"(?i:(?:(?:{MONTH_WORDS})\.?\s+(?:of\s+)?)?)"
 #: What may stand between "in" and the year: "in April 2018", "en el año 2011", "en julio del 2018".
 _YEAR = rf"(?:(?:el|the)\s+)?(?:(?:año|year|mes\s+de)\s+)?(?:(?:{MONTH_WORDS})\.?\s+(?:de(?:l)?\s+|of\s+)?)?"
 _YEAR_AFTER = re.compile(
@@ -105,7 +109,7 @@ def page_joins(sentences: list[Sentence], published: date | None, page_member: s
     founding countries" are OGP's even where the sentence does not name it."""
     out: list[Join] = []
     for i, s in enumerate(sentences):
-        out += _verb_joins(s)
+        out += _verb_joins(s, published)
         out += _relative_joins(s)
         out += _header_join(sentences, i, page_member)
         out += _founders(s, sentences[max(0, i - 3) : i], ogp_page)
@@ -131,7 +135,7 @@ _SPANISH_RELATIVE = re.compile(
 def _relative_joins(s: Sentence) -> list[Join]:
     out: list[Join] = []
     for m in _RELATIVE_JOIN.finditer(s.clean):
-        name = member_name(m.group("name"))
+        name = member_name(re.split(r"['’]s\s+", m.group("name"))[-1])  # "Putin's Russia"
         if name and gazetteer_country(name):
             out.append(Join(name, int(m.group("year")), False, s))
     m = _SPANISH_RELATIVE.search(s.clean)
@@ -201,9 +205,59 @@ def member_since(lines: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def _verb_joins(s: Sentence) -> list[Join]:
+#: The formal act of joining: dated by the page when the sentence gives no year.
+_FORMAL_JOIN = re.compile(
+    r"\b(?:formaliz[oó]|oficializ[oó])\s+su\s+ingreso|\bofficially\s+joined|\bformally\s+joined"
+    r"|\bpas[oó]\s+a\s+(?:formar\s+parte|ser\s+(?:parte|miembro))",
+    _I,
+)
+#: "Ecuador integra desde julio del 2018 el grupo de 79 países ... de la OGP".
+_PART_SINCE = re.compile(
+    rf"(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?-i:[A-Z])[\w'’.]*){{0,3}})\s+(?:integra|forma\s+parte(?:\s+de)?|is\s+part\s+of"
+    rf"|has\s+been\s+part\s+of)\s+desde\s+{_YEAR}(?P<year>(?:19|20)\d{{2}})\b[^.;]*\b(?:OGP|AGA|Alianza)\b",
+    _I,
+)
+#: "Tras la aceptación del Principado de Asturias en la Alianza ... en el mes de mayo de 2022".
+_NOMINAL_JOIN = re.compile(
+    rf"(?:\b(?:aceptaci[oó]n|admisi[oó]n|incorporaci[oó]n|adhesi[oó]n|ingreso)\s+(?:del|de\s+la|de)\s+"
+    rf"|\b(?:aceptad[oa]|admitid[oa])\s+(?:el\s+|la\s+)?)"
+    rf"(?P<name>(?-i:[A-ZÁÉÍÓÚ])[\w'’.]*(?:\s+(?:de\s+|del\s+)?(?-i:[A-ZÁÉÍÓÚ])[\w'’.]*){{0,3}})\s+(?:en|a)\s+(?P<obj>{OGP})",
+    _I,
+)
+#: "Desde que se unió a OGP en 2011, El Salvador elaboró ...", "Since joining OGP in 2012, Hungary ...".
+_SINCE_JOINING = re.compile(
+    rf"^(?:desde\s+que\s+se\s+uni[oó]\s+a|since\s+(?:it\s+)?join(?:ing|ed))\s+(?P<obj>{OGP})\s+(?:en|in)\s+"
+    rf"(?P<year>(?:19|20)\d{{2}}),\s+(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?-i:[A-Z])[\w'’.]*){{0,3}})",
+    _I,
+)
+#: "Recent sign-ons were Australia and Ireland": joins of the page's own year.
+_RECENT_JOINERS = re.compile(
+    r"\b(?:recent|latest|newest)\s+(?:sign-?ons|joiners|additions|members)\s+(?:were|are|include[ds]?)\s+"
+    r"(?P<list>[^.;]+)",
+    _I,
+)
+
+
+def _verb_joins(s: Sentence, published: date | None = None) -> list[Join]:
     out: list[Join] = []
     text = s.clean
+    for m in _NOMINAL_JOIN.finditer(text):
+        after = _YEAR_AFTER.match(text[m.end() :])
+        name = member_name(m.group("name"), local=bool(OGP_LOCAL.search(text))) or (
+            m.group("name") if LOCAL_KIND.search(m.group("name")) else None
+        )
+        if after and name and not hedged(text, m.start(), m.end()):
+            out.append(Join(name, int(after.group("year")), gazetteer_country(name) is None, s))
+    for m in _PART_SINCE.finditer(text):
+        name = member_name(m.group("name"))
+        if name and gazetteer_country(name) and not hedged(text, m.start(), m.end()):
+            out.append(Join(name, int(m.group("year")), False, s))
+    m2 = _SINCE_JOINING.match(text)
+    if m2 and (name := member_name(m2.group("name"))):
+        out.append(Join(name, int(m2.group("year")), gazetteer_country(name) is None, s))
+    m3 = _RECENT_JOINERS.search(text)
+    if m3 and published is not None and OGP_NAMED.search(text + " OGP") and not hedged(text, m3.start(), m3.end()):
+        out += [Join(name, published.year, False, s) for name in countries_in(m3.group("list"))]
     for m in list(JOIN_RE.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 30):
             continue
@@ -213,6 +267,8 @@ def _verb_joins(s: Sentence) -> list[Join]:
             after = _YEAR_AFTER.match(text[m.end() :])
             before = _YEAR_BEFORE.search(text[: m.start()])
             year = after.group("year") if after else (before.group("year") if before else None)
+        if not year and published is not None and _FORMAL_JOIN.search(text[max(0, m.start() - 40) : m.end()]):
+            year = str(published.year)  # "Ecuador formalizó su ingreso a la Alianza", in a dated press release
         if not year:
             continue
         local = bool(OGP_LOCAL.search(text) or LOCAL_CUE.search(text[: m.start()][-60:]))

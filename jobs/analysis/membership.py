@@ -560,6 +560,10 @@ def membership_findings(
                 )
             )
         findings += sorted(per_status, key=_chronological)
+    # A join stated apart from the member's status still says where the member is.
+    countries = {f.member: f.country for f in findings if isinstance(f, MembershipFinding) and f.country}
+    findings = [replace(f, country=countries[f.member]) if isinstance(f, JoinedFinding) and not f.country
+                and f.member in countries else f for f in findings]
     withdrawn = {f.member for f in findings if isinstance(f, MembershipFinding)}
     for s in sentences:
         for f in _continuing(s, page_country):
