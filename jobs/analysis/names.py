@@ -3,7 +3,8 @@ Committee of OGP in Mexico (CC-AGA MX)").
 
 Rules find a verb ("withdrew from OGP", "classified ... as inactive") and then need the name right
 before or after it; capitalisation plus a few connecting words ("of", "de la") is what marks a name in
-both languages. Country names come from CLDR (babel) so "X, Mexico" can be read as a location.
+both languages. Country names come from the gazetteer (``storage.gazetteer``) so "X, Mexico" can be read
+as a location.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from functools import lru_cache
 
 from jobs.analysis.numbers import fold
+from storage.gazetteer import country as gazetteer_country
+from storage.gazetteer import gazetteer
 
 CAP = r"[A-ZÁÉÍÓÚÑÜ][\w'’.\-]*"
 CONNECT = r"(?:of|de|del|la|las|los|el|the|in|en|for|para|on|da|do|dos|das|y)"
@@ -78,6 +81,7 @@ def clean_member_name(raw: str) -> str | None:
     for _ in range(2):
         s = _LEAD_WORDS.sub("", s)
         s = _GOV_PREFIX.sub("", s)
+    s = re.sub(r"^the\s+", "", s)  # "the Republic of Azerbaijan"
     if not as_country(s):  # "El Salvador", "The Gambia" keep their article
         s = re.sub(r"^the\s+", "", s, flags=re.IGNORECASE)
         s = _SPANISH_ARTICLE.sub("", s)
@@ -95,11 +99,6 @@ def clean_body_name(raw: str) -> str:
     return s.strip(" ,;:")
 
 
-def _variants(name: str, conjunction: str) -> list[str]:
-    """CLDR writes "Trinidad & Tobago"; pages write "Trinidad and Tobago" / "Trinidad y Tobago"."""
-    return [name, name.replace("&", conjunction)] if "&" in name else [name]
-
-
 _LOCAL_PREFIX = re.compile(
     r"^(?:(?:the\s+)?(?:city|municipality|municipal\s+government|state|province|county|region|department)\s+of\s+"
     r"|(?:la\s+|el\s+)?(?:ciudad|municipio|municipalidad|estado|provincia|departamento|regi[oó]n)\s+de\s+)",
@@ -115,32 +114,10 @@ def member_key(name: str) -> str:
     return " ".join(fold(s).replace("-", " ").split())  # "Kigoma-Ujiji" and "Kigoma Ujiji" are one
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    """Folded English and Spanish country names -> the name as the page would write it in English."""
-    names: dict[str, str] = {}
-    try:
-        from babel import Locale
-
-        en = Locale("en").territories
-        es = Locale("es").territories
-        for code, name in en.items():
-            if not code.isalpha():
-                continue
-            for variant in _variants(name, "and"):
-                names[fold(variant)] = variant
-            if code in es:
-                for variant in _variants(es[code], "y"):
-                    names[fold(variant)] = variant
-    except Exception:  # babel data missing: country detection simply finds nothing
-        return {}
-    return names
-
-
 def as_country(text: str) -> str | None:
-    """``text`` if it is a country name (English or Spanish), else None."""
+    """``text`` if it is a country name (English or Spanish, or a usual short form), else None."""
     name = text.strip(" ,.;:()")
-    return name if fold(name) in _country_names() else None
+    return name if name and gazetteer_country(name) is not None else None
 
 
 def country_after(name: str, text: str) -> str | None:
@@ -156,6 +133,6 @@ def country_after(name: str, text: str) -> str | None:
 @lru_cache(maxsize=1)
 def conjoined_country_names() -> tuple[str, ...]:
     """Country names with "and"/"y"/"&" inside, which list splitting must not cut."""
-    return tuple(
-        sorted((n for n in _country_names().values() if re.search(r"\s(?:and|y|e|&)\s", n)), key=len, reverse=True)
-    )
+    names = {alias for c in gazetteer().countries.values() for alias, _ in c.aliases
+             if re.search(r"\s(?:and|y|e|&)\s", alias)}
+    return tuple(sorted(names, key=len, reverse=True))
