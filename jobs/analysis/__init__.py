@@ -10,7 +10,7 @@ import logging
 import re
 
 from jobs.analysis.classify import classify
-from jobs.analysis.dates import page_date, url_reference
+from jobs.analysis.dates import page_date, url_date, url_reference
 from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
@@ -79,7 +79,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
     sentences = split_sentences(text)
     language = detect_language(text)
     page = classify(extracted.title, text, url, extracted.link_share)
-    published = page_date(text, extracted.published)
+    published = page_date(text, extracted.published) or url_date(url)
     findings: list[Finding] = []
     member = page.member
     if page.kind.is_irm_report:

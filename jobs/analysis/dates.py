@@ -68,9 +68,14 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
                 except ValueError:
                     pass
         if m:
-            dates = find_dates(m.group("rest"))
-            if dates and dates[0][1] == 0 and dates[0][2] >= len(m.group("rest").rstrip(" .")) - 1:
-                return dates[0][0]
+            # "News 3rd March 2021", "OGN Letters 19th October 2022": a section label may stand before the date.
+            rest = m.group("rest")
+            for candidate in (rest, *(rest.split(None, n)[-1] for n in (1, 2) if len(rest.split()) > n + 1)):
+                if candidate is not rest and not re.match(r"^(?:(?-i:[A-Z])\w+\s+){1,2}$", rest[: -len(candidate)]):
+                    continue
+                dates = find_dates(candidate)
+                if dates and dates[0][1] == 0 and dates[0][2] >= len(candidate.rstrip(" .")) - 1:
+                    return dates[0][0]
         city = _CITY_DATE.match(line)  # "Quito, 18 de julio de 2018. En su Informe ..."
         if city:
             dates = find_dates(line[city.end() :][:40])
@@ -91,6 +96,8 @@ _NOT_THE_CHANGE = re.compile(
     r"(?:\s+(?:formally|formalmente|on|in|el|en|the|end\s+of|finales\s+de))*\s*$)",
     _I,
 )
+#: "one of the eight founding member countries of the Open Government Partnership in 2011": the founding.
+_FOUNDING_BEFORE = re.compile(r"\b(?:founding|founders?|fundador\w*)\b[^,;.]{0,80}\s(?:in|en)\s*$", _I)
 #: "since July 2015": when a review or inactivity began, but never the date of a withdrawal.
 #: "which had joined the organization in April 2012": the date of a join, a few words on.
 _JOIN_BEFORE = re.compile(r"\b(?:joined|joining|join|se\s+uni[oó]|ingres[oó]|sum[oó])\b(?:\s+\S+){0,4}\s*$", _I)
@@ -161,7 +168,9 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
     kept = []
     for start, end, value in candidates:
         before = text[max(0, start - 40) : start]
-        if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or (
+        if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or _FOUNDING_BEFORE.search(
+            text[max(0, start - 100) : start]
+        ) or (
             status == "withdrawn" and _SINCE.search(before)
         ):
             continue
@@ -216,6 +225,17 @@ def letter_date(sentences: list[Sentence], published: date | None) -> str | None
 
 
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])(?:/(0[1-9]|[12]\d|3[01]))?(?:/|$)")
+
+
+def url_date(url: str) -> date | None:
+    """The day in a dated permalink ("/2019/01/08/<slug>"): the page's date when the page shows none."""
+    m = _URL_MONTH.search(url or "")
+    if not m or not m.group(3):
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 def url_reference(url: str) -> date | None:

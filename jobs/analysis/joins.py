@@ -230,6 +230,15 @@ _SINCE_JOINING = re.compile(
     rf"(?P<year>(?:19|20)\d{{2}}),\s+(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?-i:[A-Z])[\w'’.]*){{0,3}})",
     _I,
 )
+#: "Since 2015, Sri Lanka has been internationally committed through its membership in the OGP": membership
+#: dated from a year is a join that year.
+_MEMBERSHIP_SINCE = re.compile(
+    rf"^(?:since|desde)\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{{2}}),\s+"
+    rf"(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?-i:[A-Z])[\w'’.]*){{0,3}})\s+(?:has\s+been|ha\s+sido|es)\b[^.;]{{0,60}}?"
+    rf"\b(?:(?:a\s+)?member\s+of|(?:its\s+)?membership\s+(?:in|of)|miembro\s+de|(?:a\s+)?part\s+of"
+    rf"|participat\w+\s+in)\s+(?P<obj>{OGP})",
+    _I,
+)
 #: "Recent sign-ons were Australia and Ireland": joins of the page's own year.
 _RECENT_JOINERS = re.compile(
     r"\b(?:recent|latest|newest)\s+(?:sign-?ons|joiners|additions|members)\s+(?:were|are|include[ds]?)\s+"
@@ -252,8 +261,8 @@ def _verb_joins(s: Sentence, published: date | None = None) -> list[Join]:
         name = member_name(m.group("name"))
         if name and gazetteer_country(name) and not hedged(text, m.start(), m.end()):
             out.append(Join(name, int(m.group("year")), False, s))
-    m2 = _SINCE_JOINING.match(text)
-    if m2 and (name := member_name(m2.group("name"))):
+    m2 = _SINCE_JOINING.match(text) or _MEMBERSHIP_SINCE.match(text)
+    if m2 and (name := member_name(m2.group("name"))) and not hedged(text, 0, m2.end()):
         out.append(Join(name, int(m2.group("year")), gazetteer_country(name) is None, s))
     m3 = _RECENT_JOINERS.search(text)
     if m3 and published is not None and OGP_NAMED.search(text + " OGP") and not hedged(text, m3.start(), m3.end()):
@@ -341,7 +350,7 @@ def countries_in(text: str) -> list[str]:
     country ("Hungary and The Netherlands"), else the whole run ("Trinidad and Tobago")."""
     found: list[str] = []
     for m in _CAP_RUN.finditer(text):
-        run = m.group().strip()
+        run = re.sub(r"\s+(?:Government|Administration)$", "", m.group().strip())  # "UK Government backslides"
         parts = [gazetteer_country(p) for p in re.split(r"\s+(?:and|y|&)\s+", run)]
         if len(parts) == 1 or not all(parts):
             parts = [gazetteer_country(run)]

@@ -202,17 +202,26 @@ _REVIEW = (
     r"(?:procedural\s+review|review\s+by\s+(?:OGP|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards)"
     r"|revisi[oó]n\s+(?:procedimental|de\s+procedimiento|procesal)|(?:un\s+)?procedimiento\s+de\s+revisi[oó]n)"
 )
+#: OGP's own words in quotes: "placed the UK government 'under review'", "under 'Review'".
+_QUOTED_REVIEW = r"(?:['‘\"“]under\s+review\b['’\"”]?|under\s+['‘\"“]review['’\"”])"
+_REVIEW_STATE = (
+    rf"(?:(?:(?:under|bajo|en)|sometid[oa]\s+a)\s+(?:a\s+|una?\s+)?{_REVIEW}|{_QUOTED_REVIEW}"
+    r"|(?P<plain>under\s+review)\b)"
+)
 _REVIEW_PASSIVE = re.compile(
     r"\s+(?:was|has\s+been|had\s+been|is|are|remains|remained|fue|ha\s+sido|hab[ií]a\s+sido|est[aá]|permanece"
-    r"|se\s+encuentra|qued[oó])\s+(?:officially\s+|formally\s+|now\s+|still\s+|oficialmente\s+)?"
-    r"(?:(?:placed\s+|put\s+|puest[oa]\s+|colocad[oa]\s+)?(?:under|bajo|en)|sometid[oa]\s+a)\s+(?:a\s+|una?\s+)?"
-    + _REVIEW,
+    r"|se\s+encuentra|qued[oó])\s+(?:officially\s+|formally\s+|now\s+|still\s+|currently\s+|oficialmente\s+)?"
+    r"(?:placed\s+|put\s+|puest[oa]\s+|colocad[oa]\s+)?" + _REVIEW_STATE,
     _I,
 )
 _REVIEW_ACTIVE = re.compile(
-    r"\b(?:placed|put|puso|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+(?:under|bajo|en)\s+(?:a\s+|una\s+)?" + _REVIEW,
+    r"\b(?:placed|places|put|puts|puso|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)\s+" + _REVIEW_STATE,
     _I,
 )
+#: Plain "under review" is OGP's procedure only when OGP is the one saying or doing it in the sentence: "The
+#: leadership of the Open Government Partnership has now confirmed that the United States is under review"
+#: (a commitment, a plan or a draft can be "under review" too).
+_OGP_AGENT = re.compile(rf"(?:{OGP_NAMED.pattern})[^.;]*$|^\s+by\s+(?:the\s+)?(?:{OGP_NAMED.pattern})", _I)
 #: "OGP had been reviewing the Government of Hungary since July 2015": OGP itself as the reviewer.
 _REVIEWING = re.compile(
     r"\b(?:OGP|the\s+(?:OGP\s+)?Steering\s+Committee|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards\s+subcommittee)\s+"
@@ -335,14 +344,21 @@ def _reviews(s: Sentence) -> list[_Statement]:
         if name and not hedged(text, m.start(), m.end()):
             out.append(_Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
     for m in _REVIEW_PASSIVE.finditer(text):
-        # A request comes before what it asks for: "CSOs requested that X be placed under procedural review".
-        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[: m.start()]):
+        # A request comes before what it asks for, in the same clause: "CSOs requested that X be placed under
+        # procedural review".
+        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
+            continue
+        if m.group("plain") and not (_OGP_AGENT.search(text[: m.start()]) or _OGP_AGENT.match(text[m.end():])):
             continue
         name, anaphor, country = subject(text[: m.start()])
+        if m.group("plain") and not (name and gazetteer_country(name)):
+            continue
         if name or anaphor:
             out.append(_Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
-        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[: m.start()]):
+        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
+            continue
+        if m.group("plain") and not _OGP_AGENT.search(text[: m.start()]):
             continue
         raw = leading_name(m.group("name"))
         name = member_name(raw) if raw and len(raw) >= len(m.group("name")) - 4 else None

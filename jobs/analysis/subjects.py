@@ -89,8 +89,12 @@ def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
     window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
     if _NEGATION.search(window):
         return True
-    # The verb itself may say "intends to": that is the statement, not a hedge around it.
-    return bool(HEDGE.search(sentence[:verb_start] + " " + sentence[verb_end:]))
+    # The verb itself may say "intends to": that is the statement, not a hedge around it. A hedge reaches as
+    # far as its clause: "X could be asked to leave OGP; it is currently 'under review'" states the review.
+    start = sentence.rfind(";", 0, verb_start) + 1
+    end = sentence.find(";", verb_end)
+    end = len(sentence) if end < 0 else end
+    return bool(HEDGE.search(sentence[start:verb_start] + " " + sentence[verb_end:end]))
 
 
 def ogp_object_ok(sentence: str, obj_end: int) -> bool:

@@ -44,6 +44,10 @@ def test_the_corpus_has_the_pages_the_benchmark_needs() -> None:
     assert prefixes["list"] >= 8
     reports = [p for p in PAGES if p.path.name.startswith("report_")]
     assert len(reports) >= 6 and all(f[0] != "MX" for p in reports for f in p.must.get("report", set()))
+    # Trap pages: a membership word ("withdraw", "under review", "inactive") that is not a membership change.
+    traps = [p for p in PAGES if p.path.name.startswith("trap_")]
+    assert len(traps) >= 10 and all(p.must_not.get("withdrawal") or p.must_not.get("status") for p in traps)
+    assert not any(p.must.get("withdrawal") for p in traps)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.path.stem for p in PAGES])
