@@ -23,6 +23,7 @@ from bot.messages import REPORT_KINDS, level
 from bot.texts_tg import tr
 from storage import queries
 from storage.models import Completion, EarlyResults, SubjectType
+from storage.names import normalize
 
 NOT_STATED = "not_stated"
 COMPLETION_LEVELS = [c.value for c in reversed(Completion)]
@@ -161,6 +162,20 @@ def plan_chart_png(chart: PlanChart) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def chart_file_name(member_name: str) -> str:
+    """A file name for a member's chart that is safe on every system: "chart-mexico-city.png"."""
+    slug = "-".join("".join(ch if ch.isascii() and ch.isalnum() else " " for ch in normalize(member_name)).split())
+    return f"chart-{slug or 'member'}.png"
+
+
+def save_chart(chart: PlanChart, path: Path) -> Path:
+    """Write the chart as a PNG; the absolute path, for telling the user where to find it. Raises
+    ``OSError`` when the file cannot be written: the front end words it for its user."""
+    png = plan_chart_png(chart)
+    path.write_bytes(png)
+    return path.resolve()
 
 
 def _legend_rows(draw: ImageDraw.ImageDraw, bar: Bar, font: ImageFont.FreeTypeFont,

@@ -14,7 +14,6 @@ import mimetypes
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -23,13 +22,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from bot.chart import PlanChart, chart_file_name, plan_chart, save_chart
 from bot.engine import ConversationEngine
+from bot.member_index import MemberIndex
+from bot.member_lookup import UnknownPlace, lookup_member
 from bot.terminal import run_chat
 from jobs import source_admin
 from jobs.analysis import analyse_page
 from jobs.ingest import ingest
 from jobs.source_admin import SourceAdminError
-from ogp_watch import exchange_commands
+from ogp_watch import arguments, exchange_commands
 from ogp_watch.app import check_now, configure_logging, fetch_policy, open_database
 from ogp_watch.errors import UserError
 from ogp_watch.settings import Settings
@@ -39,6 +41,7 @@ from storage.database import make_engine, session_scope
 from storage.models import CheckStatus, Event, EventKind, SourceKind, utcnow
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
+LIMIT = arguments.whole_number(0, arguments.MAX_COUNT)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,46 +60,54 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="watch a local copy of OGP's site, show what is found, then chat")
     demo.add_argument("--no-chat", action="store_true", help="stop after showing the events")
     ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question")
+    ask.add_argument("question", type=arguments.nonblank("a question"))
     ask.add_argument("--json", action="store_true", help="answer, language, facts and sources as JSON")
     ingest_cmd = sub.add_parser("ingest", help="analyse one page (file or URL) and store what it says")
-    ingest_cmd.add_argument("path_or_url")
-    ingest_cmd.add_argument("--url", help="the URL a local file stands for (required for files)")
+    ingest_cmd.add_argument("path_or_url", type=arguments.page_location)
+    ingest_cmd.add_argument("--url", type=arguments.http_url,
+                            help="the URL a local file stands for (required for files)")
     ingest_cmd.add_argument("--json", action="store_true", help="print the findings as JSON")
     sub.add_parser("members", help="list members and their status")
     commitments = sub.add_parser("commitments", help="list a member's plans and commitments")
-    commitments.add_argument("member")
+    commitments.add_argument("member", type=arguments.nonblank("a member's name"))
+    chart = sub.add_parser("chart", help="draw a member's latest action plan as a PNG file")
+    chart.add_argument("member", type=arguments.nonblank("a member's name"))
+    chart.add_argument("--out", "-o", type=arguments.output_file, metavar="FILE",
+                       help="where to write it (default: chart-MEMBER.png in the current folder)")
+    chart.add_argument("--language", choices=["en", "es"], default="en", help="labels in English (default) or Spanish")
     facts = sub.add_parser("facts", help="list stored facts with their provenance")
-    facts.add_argument("--limit", type=int, default=None)
+    facts.add_argument("--limit", type=LIMIT, default=None)
     facts.add_argument("--json", action="store_true")
 
     sources_cmd = sub.add_parser("sources", help="list and manage watched sources")
     source_sub = sources_cmd.add_subparsers(dest="action", metavar="ACTION")
     add = source_sub.add_parser("add", help="watch a URL")
-    add.add_argument("url")
+    add.add_argument("url")  # checked by source_admin.add, worded as for the Telegram admin commands
     add.add_argument("--kind", choices=[k.value for k in SourceKind], help="default: guessed from the URL")
-    add.add_argument("--interval", help="how often to check, e.g. 30m, 6h, 1d (default 6h)")
+    add.add_argument("--interval", type=arguments.interval, help="how often to check, e.g. 30m, 6h, 1d (default 6h)")
     add.add_argument("--label", help="a name to show instead of the URL")
     listing = source_sub.add_parser("list", help="sources with their health")
     listing.add_argument("--json", action="store_true")
     for action, text in (("pause", "stop checking a source"), ("resume", "check a paused source again"),
                          ("remove", "stop watching a source and forget it")):
-        source_sub.add_parser(action, help=text).add_argument("id")
+        source_sub.add_parser(action, help=text).add_argument("id", type=arguments.source_id)
 
     check = sub.add_parser("check", help="check due sources now (or the given ones)")
-    check.add_argument("--source", action="append", default=[], metavar="ID", help="check this source (repeatable)")
+    check.add_argument("--source", action="append", default=[], type=arguments.source_id, metavar="ID",
+                       help="check this source (repeatable)")
     check.add_argument("--all", action="store_true", help="check every source, due or not")
 
     events_cmd = sub.add_parser("events", help="events found, oldest first")
-    events_cmd.add_argument("--since", help="a date (2026-11-01) or a span back from now (12h, 7d)")
+    events_cmd.add_argument("--since", type=arguments.since,
+                            help="a date (2026-11-01) or a span back from now (12h, 7d)")
     events_cmd.add_argument("--kind", action="append", default=[], choices=[k.value for k in EventKind])
-    events_cmd.add_argument("--limit", type=int, default=None, help="only the newest N")
+    events_cmd.add_argument("--limit", type=LIMIT, default=None, help="only the newest N")
     events_cmd.add_argument("--json", action="store_true")
 
     deliver = sub.add_parser("deliver", help="send pending alerts until stopped")
-    deliver.add_argument("--concurrency", type=int, default=None,
+    deliver.add_argument("--concurrency", type=arguments.whole_number(1, arguments.MAX_CONCURRENCY), default=None,
                          help="sends in flight at once, and so the most alerts a crash can repeat (default 8)")
-    deliver.add_argument("--claim-ttl", type=float, default=None, metavar="SECONDS",
+    deliver.add_argument("--claim-ttl", type=arguments.claim_seconds, default=None, metavar="SECONDS",
                          help="after a crash, how long a claimed alert waits before it is sent again "
                               "(default: OGP_WATCH_DELIVERY_CLAIM_SECONDS, 60)")
 
@@ -107,8 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The exit status. A malformed argument is argparse's to word (usage and the value's problem on stderr);
+    its status is returned like every other, so that callers in this process (tests) see 2, not an exit."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2)
+        return stop.code if isinstance(stop.code, int) else 2
     if args.command is None:
         args.command = "chat"
     try:
@@ -137,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_chat(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
-    run_chat(ConversationEngine(engine))
+    run_chat(ConversationEngine(engine), database=engine)
     return 0
 
 
@@ -151,7 +167,8 @@ def cmd_ask(engine: Engine, settings: Settings, args: argparse.Namespace) -> int
 
 
 def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str]:
-    """The page's bytes, content type and the URL it is stored under."""
+    """The page's bytes, content type and the URL it is stored under. Both arrive checked by the parser's
+    types; what is left to refuse is a fetch that fails and a file that cannot be read or is no page."""
     if path_or_url.startswith(("http://", "https://")):
         try:
             with httpx.Client(timeout=30, follow_redirects=True, max_redirects=5) as client, \
@@ -162,19 +179,30 @@ def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str
                     body += chunk
                     if len(body) > MAX_PAGE_BYTES:
                         raise UserError(f"{path_or_url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
-                return bytes(body), response.headers.get("content-type"), url or str(response.url)
-        except httpx.HTTPError as error:
-            raise UserError(f"could not fetch {path_or_url}: {error}") from error
+                content, content_type = bytes(body), response.headers.get("content-type")
+                stored = url or str(response.url)
+        except (httpx.HTTPError, httpx.InvalidURL) as error:  # InvalidURL: e.g. a redirect to a malformed address
+            raise UserError(f"could not fetch {path_or_url}: {error}") from None
+        if looks_binary(content):
+            raise UserError(f"{path_or_url}: the server sent {content_type or 'binary content'}, not a web page, "
+                            "feed or text")
+        return content, content_type, stored
     path = Path(path_or_url)
+    content = exchange_commands.read_capped(path, MAX_PAGE_BYTES)  # missing, a folder, unreadable, too large
     if not url:
         raise UserError("a local file needs --url, the address of the page it is a copy of")
-    if not url.startswith(("http://", "https://")):
-        raise UserError(f"--url must be an http(s) address, not {url!r}")
-    if not path.is_file():
-        raise UserError(f"no such file: {path}")
-    if path.stat().st_size > MAX_PAGE_BYTES:
-        raise UserError(f"{path}: file larger than {MAX_PAGE_BYTES // 2**20} MB")
-    return path.read_bytes(), mimetypes.guess_type(path.name)[0], url
+    if looks_binary(content):
+        raise UserError(f"{path} is a binary file (a PDF, image or program?), not a saved web page, feed or text")
+    return content, mimetypes.guess_type(path.name)[0], url
+
+
+def looks_binary(content: bytes) -> bool:
+    """True for what the page analysis cannot read: NUL bytes (images, programs, archives) or a PDF. Text in
+    UTF-16 has NUL bytes too, but starts with a byte order mark."""
+    head = content[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head or head.startswith(b"%PDF-")
 
 
 def cmd_ingest(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
@@ -232,6 +260,29 @@ def cmd_commitments(engine: Engine, settings: Settings, args: argparse.Namespace
     return 0
 
 
+def cmd_chart(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    """The picture Telegram's /chart sends, as a file to put in a report or a page; the source is printed
+    with it, since every answer names where it was read."""
+    with Session(engine) as session:
+        found = lookup_member(session, MemberIndex(), args.member)
+        if found is None:
+            raise UserError(f"no member called {args.member!r}; see `ogp-watch members`")
+        if isinstance(found, UnknownPlace):
+            raise UserError(f"no data on {found.name_en} yet, so no chart; see `ogp-watch members`")
+        drawn = plan_chart(session, found.member.id, args.language)
+    if not isinstance(drawn, PlanChart):
+        raise UserError(drawn or f"no member called {args.member!r}")  # no plan, or no IRM results, to draw
+    target = args.out or Path(chart_file_name(found.member.name_en))
+    try:
+        written = save_chart(drawn, target)
+    except OSError as error:
+        raise UserError(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"Wrote the chart “{drawn.title}” to {written}")
+    if drawn.source_url:
+        print(f"Source: {drawn.source_label}, {drawn.source_url}")
+    return 0
+
+
 def cmd_facts(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     with Session(engine) as session:
         facts = queries.all_facts(session, args.limit)
@@ -269,14 +320,14 @@ def cmd_sources(engine: Engine, settings: Settings, args: argparse.Namespace) ->
                 print(row.line())
             return 0
         operation = {"pause": source_admin.pause, "resume": source_admin.resume, "remove": source_admin.remove}
-        source = operation[action](session, source_admin.parse_id(args.id))
+        source = operation[action](session, args.id)
         done = {"pause": "Paused", "resume": "Resumed", "remove": "Removed"}[action]
         print(f"{done} #{source.id} {source.label}: {source.url}")
     return 0
 
 
 def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
-    ids = [source_admin.parse_id(text) for text in args.source]
+    ids = list(args.source)
     with Session(engine) as session:
         if args.all:
             ids = [source.id for source in sources.all_sources(session) if source.id is not None]
@@ -293,9 +344,8 @@ def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_events(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
-    since = parse_since(args.since) if args.since else None
     with Session(engine) as session:
-        found = storage_events.events(session, since=since, kinds=args.kind)
+        found = storage_events.events(session, since=args.since, kinds=args.kind)
     if args.limit is not None:
         found = found[-args.limit:] if args.limit > 0 else []
     if args.json:
@@ -306,17 +356,6 @@ def cmd_events(engine: Engine, settings: Settings, args: argparse.Namespace) -> 
     for event in found:
         print(event_text(event))
     return 0
-
-
-def parse_since(text: str) -> datetime:
-    span = text.strip().lower()
-    units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-    if span[:-1].isdigit() and span[-1:] in units:
-        return utcnow() - timedelta(seconds=int(span[:-1]) * units[span[-1]])
-    try:
-        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
-    except ValueError:
-        raise UserError(f"--since {text!r}: give a date like 2026-11-01 or a span like 12h or 7d") from None
 
 
 def event_text(event: Event) -> str:
@@ -371,8 +410,6 @@ def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) ->
     token = settings.telegram_token.get_secret_value()
     concurrency = args.concurrency if args.concurrency is not None else DEFAULT_CONCURRENCY
     claim_ttl = args.claim_ttl if args.claim_ttl is not None else settings.delivery_claim_seconds
-    if concurrency < 1 or claim_ttl <= 0:
-        raise UserError("--concurrency must be at least 1 and --claim-ttl more than 0")
     bad_token = UserError("Telegram refused the bot token (OGP_WATCH_TELEGRAM_TOKEN)")
 
     async def deliver() -> int:
@@ -435,6 +472,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "members": cmd_members,
     "commitments": cmd_commitments,
+    "chart": cmd_chart,
     "facts": cmd_facts,
     "deliver": cmd_deliver,
     **exchange_commands.COMMANDS,

@@ -84,7 +84,7 @@ async def _demo(workdir: Path, settings: Settings, *, chat: bool, out: TextIO) -
             say(alert_text(event))
         if chat:
             say("\nThe demo's knowledge base now holds what was found. Ask about it (“quit” to leave):")
-            run_chat(ConversationEngine(engine))
+            run_chat(ConversationEngine(engine), database=engine)
         else:
             say("\nRun `ogp-watch demo` in a terminal to chat with what was found.")
         return 0

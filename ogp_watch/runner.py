@@ -99,7 +99,8 @@ async def _run(engine: Engine, settings: Settings, *, chat: bool, role: Role) ->
                     # its own; leaving the chat (quit, Ctrl-D) stops the whole program like a signal would.
                     conversation = ConversationEngine(engine)
                     threading.Thread(
-                        target=lambda: (run_chat(conversation), loop.call_soon_threadsafe(stop.set)), daemon=True
+                        target=lambda: (run_chat(conversation, database=engine), loop.call_soon_threadsafe(stop.set)),
+                        daemon=True,
                     ).start()
                 else:
                     print("Stop with Ctrl-C or SIGTERM.", flush=True)
