@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from storage import knowledge
 from storage.database import session_scope
@@ -37,8 +37,11 @@ from storage.models import (
     Member,
     MemberKind,
     MemberStatus,
+    Sentence,
     SubjectType,
 )
+from storage.sentences import member_token
+from storage.terms import index_terms
 
 BASE_URL = "https://synthetic.example"
 SYNTHETIC_BODY = "Synthetic Steering Committee"
@@ -118,6 +121,7 @@ class GeneratedCounts:
     documents: int = 0
     facts: int = 0
     tallies: int = 0
+    sentences: int = 0
     status_counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -355,7 +359,48 @@ def _documents(session: Any, rng: random.Random, text: _Text, members: list[Memb
     session.add_all(docs)
     session.flush()
     counts.documents = len(docs)
+    counts.sentences = _sentences(session, docs)
     return docs
+
+
+def _sentences(session: Any, docs: list[Document]) -> int:
+    """Every document's sentences in the sentence index, as ingest would write them (one bulk insert: the
+    filler's sentences all end in ". ", so splitting them needs no page analysis)."""
+    rows = []
+    for doc in docs:
+        owner = f" {member_token(doc.member_id)}" if doc.member_id is not None else ""
+        for position, sentence in enumerate(doc.text.replace(". ", ".\n").splitlines()):
+            rows.append({"document_id": doc.id, "member_id": doc.member_id, "kind": str(doc.kind), "language": "en",
+                         "position": position, "text": sentence, "terms": index_terms(sentence) + owner})
+    for start in range(0, len(rows), SENTENCE_BATCH):
+        session.execute(insert(Sentence), rows[start : start + SENTENCE_BATCH])
+    return len(rows)
+
+
+SENTENCE_BATCH = 5000
+
+
+def open_questions(members: int = 225, count: int = 60, seed: int = 7) -> list[str]:
+    """Open questions about the synthetic members, as a watchdog would type them: topic words of the
+    filler vocabulary, a member's name, "why" questions about its status."""
+    rng = random.Random(seed)
+    countries = max(1, round(members * COUNTRY_SHARE))
+    shapes = (
+        "who leads the {topic} committee in {member}?",
+        "what did the independent mechanism find about {topic} in {member}?",
+        "why was the {topic} commitment of {member} delayed?",
+        "what did {member} publish on {topic} and {topic2}?",
+        "¿quién coordina el grupo de {topic} en {member}?",
+        "what is the {topic} register?",
+        "why did {member} leave OGP?",
+    )
+    out = []
+    for _ in range(count):
+        member = country_name(rng.randint(1, countries)) if rng.random() < 0.6 else local_name(
+            rng.randint(1, members - countries))
+        topic, topic2 = rng.sample(TOPIC_WORDS, 2)
+        out.append(rng.choice(shapes).format(member=member, topic=topic, topic2=topic2))
+    return out
 
 
 def _document(rng: random.Random, text: _Text, kind: DocumentKind, title: str, member: Member | None,

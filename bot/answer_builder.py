@@ -116,16 +116,22 @@ def member_name(member: MemberRow, language: str) -> str:
 
 
 
+def asked_member(session: Session, question: Question) -> MemberProfile | None:
+    """The member a question names; with "Mexico ... Mexico City", the more specific (local) one."""
+    ids = question.member_ids
+    if not ids:
+        return None
+    profile = queries.member_profile(session, ids[0])
+    if len(ids) > 1 and profile is not None and profile.member.kind == "country":
+        profile = queries.member_profile(session, ids[-1])
+    return profile
+
+
 def the_member(b: Builder) -> MemberProfile | None:
     """The member asked about (with its parent and plans); says what is missing and returns None when
     there is none."""
-    ids = b.q.member_ids
-    if ids:
-        profile = queries.member_profile(b.session, ids[0])
-        # With "Mexico ... Mexico City", prefer the more specific member (the local one).
-        if len(ids) > 1 and profile is not None and profile.member.kind == "country":
-            profile = queries.member_profile(b.session, ids[-1])
-        return profile
+    if b.q.member_ids:
+        return asked_member(b.session, b.q)
     if b.q.unknown_places:
         place = b.q.unknown_places[0]
         names = country_names(place)

@@ -15,7 +15,8 @@ from sqlmodel import Session
 from bot.answer_builder import Answer, Builder, Source, clip, member_name, the_member
 from bot.member_answers import member_event, member_status, members_by_status, members_in
 from bot.messages import format_date, join_list, level, ordinal, say
-from bot.question import Intent, Question
+from bot.open_answers import open_question
+from bot.question import MAX_COMMITMENT_NUMBER, Intent, Question
 from storage import queries
 from storage.models import Completion, EarlyResults, SubjectType
 from storage.names import normalize
@@ -48,6 +49,7 @@ def compose(session: Session, question: Question,
         Intent.LATEST_REPORTS: _latest_reports,
         Intent.TOTALS: _totals,
         Intent.SEARCH: _search,
+        Intent.OPEN: open_question,
     }
     handlers[question.intent](b)
     return b.answer()
@@ -119,7 +121,10 @@ def _commitment_status(b: Builder) -> None:
     assert b.q.commitment_number is not None
     number = b.q.commitment_number
     label = plan_label(b, member, plan)
-    if plan.commitment_count is not None and number > plan.commitment_count:
+    if (plan.commitment_count is not None and number > plan.commitment_count) or number > MAX_COMMITMENT_NUMBER:
+        if plan.commitment_count is None:  # no plan has that many: the number itself says so
+            b.say("commitment_missing_nocount", plan_label=label, number=number)
+            return
         b.say("commitment_missing", plan_label=label, count=plan.commitment_count, number=number)
         plan_facts, _ = _facts(b, plan)
         b.use([f for f in plan_facts if f.predicate == "commitment_count"], quote=True)

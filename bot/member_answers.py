@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.answer_builder import MAX_LISTED, Builder, member_name, the_member
 from bot.messages import format_date, format_partial_date, level, say
+from bot.open_answers import add_reasons
 from storage import queries
 from storage.models import MemberStatus, SubjectType
 from storage.queries import MemberRow, SourcedFact
@@ -32,6 +33,8 @@ def member_status(b: Builder) -> None:
         b.say("history", items=" → ".join(items))
     status_facts = [f for f in facts if f.predicate == "status" and f.value == member.status]
     b.use(status_facts[:1], quote=True)
+    if b.q.asks_why:  # "why is Hungary inactive?"
+        add_reasons(b, member)
     b.use([f for f in facts if f not in status_facts[:1]])
     if not facts:
         for document in queries.latest_report_refs(b.session, member.id, limit=1):
@@ -127,6 +130,8 @@ def member_event(b: Builder) -> None:
         _joined_event(b, member, name, facts)
     else:
         _left_event(b, member, name, facts)
+    if b.q.asks_why:
+        add_reasons(b, member)
     b.lines.append(_member_line(b, member, profile.parent))
 
 

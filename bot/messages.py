@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_plan": "I have no action plan data for {member} yet.",
         "no_plan_ordinal": "I have no data on {member}'s {ordinal} action plan; I know of: {known}.",
         "commitment_missing": "{plan_label} has {count} commitments, so there is no commitment {number}.",
+        "commitment_missing_nocount": "{plan_label}: there is no commitment {number}; no action plan has that many.",
         "commitment_unstated": "{plan_label}: commitment {number} is one of the plan's {count} commitments, "
                                "but its individual status is not stated in my sources.",
         "commitment_unstated_nocount": "{plan_label}: the status of commitment {number} is not stated in my "
@@ -89,6 +90,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "…and {count} more.",
         "reports_head": "Latest IRM reports on {member}:",
         "reports_none": "I have no IRM reports on {member} yet.",
+        "open_head": "What my sources say:",
+        "open_quote": "• “{sentence}” ({source}, seen {seen})",
+        "open_none": "My sources do not say that (“{question}”): no stored sentence answers it.",
+        "open_none_member": "My sources on {member} do not say that (“{question}”): no stored sentence answers it.",
+        "reasons_head": "The reasons my sources give:",
+        "reasons_none": "My sources do not say why.",
         "search_head": "What my documents say about “{terms}”:",
         "search_none": "I found nothing about “{terms}” in my documents.",
         "search_general": "More than half of my {documents} documents mention “{terms}”: too many to pick the "
@@ -135,6 +142,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_plan": "Todavía no tengo datos de planes de acción de {member}.",
         "no_plan_ordinal": "No tengo datos del {ordinal} plan de acción de {member}; conozco: {known}.",
         "commitment_missing": "{plan_label} tiene {count} compromisos: no existe el compromiso {number}.",
+        "commitment_missing_nocount": "{plan_label}: no existe el compromiso {number}; ningún plan de acción tiene "
+                                      "tantos.",
         "commitment_unstated": "{plan_label}: el compromiso {number} es uno de los {count} compromisos del "
                                "plan, pero mis fuentes no indican su estado individual.",
         "commitment_unstated_nocount": "{plan_label}: mis fuentes no indican el estado del compromiso "
@@ -198,6 +207,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "…y {count} más.",
         "reports_head": "Últimos informes del IRM sobre {member}:",
         "reports_none": "Todavía no tengo informes del IRM sobre {member}.",
+        "open_head": "Lo que dicen mis fuentes:",
+        "open_quote": "• “{sentence}” ({source}, visto el {seen})",
+        "open_none": "Mis fuentes no lo dicen (“{question}”): ninguna frase guardada lo responde.",
+        "open_none_member": "Mis fuentes sobre {member} no lo dicen (“{question}”): ninguna frase guardada lo "
+                            "responde.",
+        "reasons_head": "Las razones que dan mis fuentes:",
+        "reasons_none": "Mis fuentes no dicen por qué.",
         "search_head": "Lo que dicen mis documentos sobre “{terms}”:",
         "search_none": "No encontré nada sobre “{terms}” en mis documentos.",
         "search_general": "Más de la mitad de mis {documents} documentos mencionan “{terms}”: demasiados para "

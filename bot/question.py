@@ -12,7 +12,15 @@ from enum import StrEnum
 from functools import lru_cache
 
 from bot.member_index import MemberIndex, NameMatch
-from bot.vocabulary import ENGLISH_MARKERS, SPANISH_MARKERS, concepts_in, is_keyword, matches
+from bot.vocabulary import (
+    CONCEPTS,
+    ENGLISH_MARKERS,
+    SPANISH_MARKERS,
+    STOP_WORDS,
+    concepts_in,
+    is_keyword,
+    matches,
+)
 from jobs.analysis.numbers import number_value, ordinal_value
 from storage.names import normalize
 
@@ -35,6 +43,7 @@ class Intent(StrEnum):
     LATEST_REPORTS = "latest_reports"
     TOTALS = "totals"
     SEARCH = "search"
+    OPEN = "open"  # who / why / what / how questions no fixed intent covers: answered from stored sentences
     UNKNOWN = "unknown"
 
 
@@ -50,6 +59,10 @@ class Question:
     search_terms: tuple[str, ...] = ()
     event: str | None = None  # for MEMBER_EVENT: "withdrawn" or "joined"
     asks_when: bool = False
+    asks_why: bool = False  # "why did X leave?": the event, then the sentences giving its reasons
+    wh: str | None = None  # the question word: "who", "why", "what", "how", "when", "where"
+    predicate: str | None = None  # the word right after it, when a content word: "who *leads* ...", "what *replaced*"
+    open_words: tuple[str, ...] = ()  # the question's content words for sentence retrieval (names left out)
 
     @property
     def member_ids(self) -> list[int]:
@@ -89,7 +102,56 @@ def parse(text: str, index: MemberIndex) -> Question:
     event = _event(concepts, state) if intent is Intent.MEMBER_STATUS else None
     if event is not None:
         intent = Intent.MEMBER_EVENT
-    return Question(text, language, intent, names, number, ordinal, state, terms, event, "when" in concepts)
+    open_words = tuple(dict.fromkeys(t for t in free if len(t) >= 3 and not t.isdigit() and t not in STOP_WORDS
+                                     and t not in _WH_WORDS))
+    wh = _wh_word(tokens)
+    # The question word's own concepts ("how" also asks for help and status) do not count against it, and
+    # only words written out do ("advance" is not a typo of "avance").
+    rest = {c for t in free if t not in _WH_WORDS for c, ws in CONCEPTS.items() if t in ws}
+    why_status = wh == "why" and bool(names) and state in {"withdrawn", "inactive"}  # answered with reasons
+    if wh is not None and not why_status and _open(intent, rest, terms, open_words):
+        intent = Intent.OPEN
+    predicate = _predicate(tokens, open_words) if wh else None
+    return Question(text, language, intent, names, number, ordinal, state, terms, event, "when" in concepts,
+                    wh == "why", wh, predicate, open_words)
+
+
+#: How an open question starts ("por qué" is two tokens; "qué" is also "that", so only first).
+_WH_WORDS = {"who": "who", "whom": "who", "why": "why", "what": "what", "how": "how", "which": "what",
+             "quien": "who", "quienes": "who", "porque": "why", "que": "what", "como": "how", "cual": "what",
+             "cuales": "what", "cuanto": "how", "cuanta": "how", "when": "when", "cuando": "when",
+             "where": "where", "donde": "where"}
+#: Words of a fixed intent that an open question must not have: "what is the status of X", "how many". A
+#: plan or commitment word does not count: "what does Ukraine's action plan focus on?" asks more than the tally.
+_FIXED = {"status", "count", "still", "latest", "greeting"}
+#: "What does the report say about trusts?" asks for a document's passages (a search); "what did civil society
+#: say about the withdrawal?" asks for an answer.
+_SAY_VERBS = {"say", "said", "says", "mention", "mentions", "dice", "dijo", "decia", "menciona", "search", "buscar",
+              "busca"}
+
+
+def _predicate(tokens: list[str], open_words: tuple[str, ...]) -> str | None:
+    """ "Who leads the committee?": the verb the question asks about, which an answer must hold."""
+    start = tokens[1:] if tokens[:1] in (["and"], ["y"], ["so"], ["entonces"]) else tokens
+    after = start[2:3] if start[:2] == ["por", "que"] else start[1:2]
+    return after[0] if after and after[0] in open_words else None
+
+
+def _wh_word(tokens: list[str]) -> str | None:
+    start = tokens[1:] if tokens[:1] in (["and"], ["y"], ["so"], ["entonces"]) else tokens
+    if start[:2] == ["por", "que"]:
+        return "why"
+    return _WH_WORDS.get(start[0]) if start else None
+
+
+def _open(intent: Intent, concepts: set[str], terms: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Whether a who/why/what/how question asks something no fixed intent answers: it has topic words
+    (``terms``: not question-frame or vocabulary words) and none of a fixed intent's words. "Why did X
+    leave?" stays an event question (its answer adds the reasons)."""
+    if not terms or concepts & _FIXED or (_SAY_VERBS & set(words) and "report" in concepts):
+        return False
+    return intent in {Intent.UNKNOWN, Intent.SEARCH, Intent.MEMBER_STATUS, Intent.LATEST_REPORTS, Intent.TOTALS,
+                      Intent.HELP, Intent.PLAN_SUMMARY, Intent.COMMITMENTS_BY_STATE} and bool(words)
 
 
 def _event(concepts: set[str], state: str | None) -> str | None:
@@ -162,7 +224,8 @@ def _commitment_number(tokens: list[str]) -> int | None:
         if not _is_commitment_word(token):
             continue
         after = [t for t in tokens[i + 1 : i + 4] if t not in {"no", "number", "numero", "nr", "n"}]
-        if after and (value := number_value(after[0])) is not None and 0 < value <= MAX_COMMITMENT_NUMBER:
+        # Any number is kept, however large: "there is no commitment 99999 (the plan has 13)" is the answer.
+        if after and (value := number_value(after[0])) is not None and value > 0:
             return value
         if i > 0 and (value := ordinal_value(tokens[i - 1])) is not None:
             return value

@@ -28,6 +28,7 @@ from jobs.analysis.findings import (
     TallyFinding,
     TotalsFinding,
 )
+from jobs.sentence_index import index_document
 from storage import knowledge
 from storage.models import (
     ActionPlan,
@@ -134,6 +135,10 @@ class _Ingest:
         for totals in a.of_type(TotalsFinding):
             value = {"countries": totals.countries, "locals": totals.locals}
             self._fact(SubjectType.OGP, None, "totals", value, totals.evidence)
+        if document is not None:
+            # Open questions are answered from these; the page's subject stands in for a news item's member.
+            subject = knowledge.find_member(self.session, a.member) if a.member else None
+            index_document(self.session, document, subject.id if subject else None, a.language)
         return self.result
 
     def _listed_report(self, report: ReportFinding) -> None:
@@ -148,6 +153,7 @@ class _Ingest:
                 self.session, url=report.url, title=report.evidence, kind=report.kind, text=report.summary or "",
                 member=member, period=report.period, is_draft=report.is_draft, seen_at=self.seen_at,
             )
+            index_document(self.session, document)  # the teaser, until the report's own page is read
         value = {"kind": str(report.kind), "member": report.member, "period": report.period,
                  "is_draft": report.is_draft, "listed_by": self.url, "summary": report.summary}
         knowledge.record_fact(

@@ -96,6 +96,7 @@ def member_analyses(path: Path = MEMBERS_PATH) -> list[PageAnalysis]:
     findings (a status with the date it took effect, a join year, a founding member), in file order so
     that a member's later status comes last."""
     by_url: dict[str, PageAnalysis] = {}
+    names: dict[str, set[str]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             page = by_url.setdefault(row["source_url"], PageAnalysis(
@@ -116,6 +117,10 @@ def member_analyses(path: Path = MEMBERS_PATH) -> list[PageAnalysis]:
                                                    founding=row["founding"] == "true"))
             if evidence not in page.text:
                 page.text = f"{page.text}\n{evidence}".strip()
+            names.setdefault(row["source_url"], set()).add(row["name"])
+    for url, page in by_url.items():  # a page about one member (its OGP page) is that member's
+        if len(names[url]) == 1:
+            page.member = next(iter(names[url]))
     return list(by_url.values())
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from jobs import default_sources, starter
+from jobs import default_sources, sentence_index, starter
 from jobs.check import CheckReport, SourceChecker
 from jobs.fetch import Fetcher, FetchPolicy
 from ogp_watch.errors import UserError
@@ -89,6 +89,7 @@ def open_database(settings: Settings) -> Engine:
             raise UserError(str(error)) from None
         with session_scope(engine) as session:
             pages = starter.ensure_loaded(session)
+            sentence_index.index_missing(session)  # documents stored before the sentence index existed
             added = default_sources.ensure_defaults(session) if settings.default_sources else 0
     if migration is not None:
         log.info("database schema migrated from %s to %s", migration.from_revision or "empty", migration.to_revision)

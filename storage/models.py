@@ -189,6 +189,25 @@ class Document(SQLModel, table=True):
     seen_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+class Sentence(SQLModel, table=True):
+    """One sentence of a stored document, indexed for open questions (``storage.sentences``).
+
+    ``member_id`` is the member the document is about (an IRM report's member, a news item's subject);
+    ``terms`` the sentence's words folded and stemmed (``storage.terms``), which the full-text indexes
+    read: the FTS5 table ``sentence_fts`` on SQLite, the generated ``terms_vector`` on PostgreSQL.
+    """
+
+    __table_args__ = (Index("ix_sentence_document_position", "document_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    kind: str = Field(max_length=30)
+    language: str = Field(max_length=5)
+    position: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    terms: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Fact(SQLModel, table=True):
     """One statement a source makes, with where and when it was seen and the sentence that says it.
 

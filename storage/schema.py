@@ -23,14 +23,14 @@ from storage.process_lock import sqlite_setup_turn
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-SEARCH_TABLE_PREFIX = "document_fts"
-"""SQLite's FTS5 table and its shadow tables; created by raw SQL, unknown to SQLModel.metadata."""
+SEARCH_TABLE_PREFIXES = ("document_fts", "sentence_fts")
+"""SQLite's FTS5 tables and their shadow tables; created by raw SQL, unknown to SQLModel.metadata."""
 
-SEARCH_COLUMN = "search_vector"
-"""PostgreSQL's generated tsvector column on ``document``; deliberately not part of the model."""
+SEARCH_COLUMNS = {"document": "search_vector", "sentence": "terms_vector"}
+"""PostgreSQL's generated tsvector columns (table -> column); deliberately not part of the models."""
 
-SEARCH_INDEX = "ix_document_fts"
-"""PostgreSQL's GIN index on that column."""
+SEARCH_INDEXES = ("ix_document_fts", "ix_sentence_fts")
+"""PostgreSQL's GIN indexes on those columns."""
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -38,11 +38,11 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     if name is None:
         return True
     if type_ == "table":
-        return not name.startswith(SEARCH_TABLE_PREFIX)
+        return not name.startswith(SEARCH_TABLE_PREFIXES)
     if type_ == "index":
-        return name != SEARCH_INDEX
+        return name not in SEARCH_INDEXES
     if type_ == "column":
-        return not (name == SEARCH_COLUMN and getattr(getattr(obj, "table", None), "name", None) == "document")
+        return SEARCH_COLUMNS.get(getattr(getattr(obj, "table", None), "name", None) or "") != name
     return True
 
 

@@ -313,3 +313,29 @@ def local_site() -> Iterator[LocalSite]:
     """A local web site on loopback whose pages a test sets, changes and breaks (tests/local_site_faults.py)."""
     with LocalSite() as site:
         yield site
+
+
+# -- the page corpus as a knowledge base ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def corpus_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A knowledge base of the labelled page corpus and the seed pages, each analysed and ingested as a
+    watched page is (``benchmarks.retrieval.build``); built once per module and backend, read only."""
+    from benchmarks.retrieval import build
+
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path_factory.mktemp("corpus") / "corpus.sqlite3")
+        server = None
+    else:
+        server = request.getfixturevalue("postgres_server")
+        _require_postgres(server)
+        url = _create_database(server)
+    engine = make_engine(url)
+    try:
+        build(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if server is not None:
+            _drop_database(server, url)

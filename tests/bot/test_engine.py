@@ -68,6 +68,10 @@ def test_commitment_beyond_the_plan_does_not_exist(chat: ConversationEngine) -> 
     assert "has 13 commitments, so there is no commitment 14" in answer.text
     spanish = chat.ask("estado del compromiso 14 de México")
     assert "tiene 13 compromisos: no existe el compromiso 14" in spanish.text
+    # A number no plan reaches is the same answer, not the plan's summary.
+    huge = chat.ask("status of Mexico commitment 99999999999999999999")
+    assert huge.intent == "commitment_status"
+    assert "has 13 commitments, so there is no commitment 99999999999999999999" in huge.text
 
 
 def test_commitment_without_individual_data_is_said_so(chat: ConversationEngine) -> None:

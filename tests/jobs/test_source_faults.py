@@ -347,7 +347,9 @@ async def _checks(engine: Engine, source_id: int, policy: FetchPolicy, times: in
         return reports
 
 
-IGNORED_TABLES = {"source", "event", "delivery", "chat", "subscription", "app_state"}
+IGNORED_TABLES = {"source", "event", "delivery", "chat", "subscription", "app_state", "sentence"}
+"""``sentence`` is the index of each document's current text, rebuilt with it: its rows are not what a
+source said, the document's are."""
 
 
 def _stored(engine: Engine) -> dict[str, set[Any]]:

@@ -190,7 +190,7 @@ def test_webhook_mode_checks_the_secret_and_answers(
         assert refused.value.code == 400
 
         health = json.loads(_open(f"http://127.0.0.1:{port}/healthz").read())
-        assert health == {"status": "ok", "database": "ok", "schema": "0004"}
+        assert health == {"status": "ok", "database": "ok", "schema": "0005"}
         metrics = _metrics(port)
         assert metrics["ogp_watch_webhook_updates_total"] == 1
         assert metrics["ogp_watch_webhook_refused_total"] == 2

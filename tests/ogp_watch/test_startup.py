@@ -49,12 +49,12 @@ def outdated_env(empty_database_url: str, cli_env: dict[str, str], monkeypatch: 
 def test_an_outdated_schema_stops_every_command_until_migrate_runs(outdated_env, capsys) -> None:
     code, out, err = run_cli(capsys, "members")
     assert code == 2 and out == ""
-    assert "schema is at revision 0003, this OGP Watch needs 0004: run `ogp-watch migrate`" in err
+    assert "schema is at revision 0003, this OGP Watch needs 0005: run `ogp-watch migrate`" in err
 
     code, out, _ = run_cli(capsys, "migrate")
-    assert code == 0 and "from 0003 to revision 0004" in out
+    assert code == 0 and "from 0003 to revision 0005" in out
     code, out, _ = run_cli(capsys, "migrate")
-    assert code == 0 and "up to date (revision 0004)" in out
+    assert code == 0 and "up to date (revision 0005)" in out
 
     code, out, err = run_cli(capsys, "members")
     assert code == 0, err

@@ -42,7 +42,7 @@ def _differences(engine: Engine, metadata: MetaData) -> list[object]:
 def test_migrations_find_their_scripts_without_an_ini_file() -> None:
     assert (schema.MIGRATIONS_DIR / "env.py").is_file()
     assert (schema.MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert schema.head_revision() == "0004"
+    assert schema.head_revision() == "0005"
 
 
 def test_upgrade_brings_an_empty_database_to_head(empty_engine: Engine) -> None:
@@ -128,13 +128,13 @@ def test_search_objects_exist(engine: Engine) -> None:
 
 def test_an_outdated_schema_is_migrated_or_refused_with_the_command_to_run(empty_engine: Engine) -> None:
     schema.upgrade(empty_engine, "0003")
-    refusal = r"at revision 0003, this OGP Watch needs 0004: run `ogp-watch migrate`"
+    refusal = r"at revision 0003, this OGP Watch needs 0005: run `ogp-watch migrate`"
     with pytest.raises(schema.SchemaError, match=refusal):
         schema.ensure_current(empty_engine, migrate=False)
     assert schema.current_revision(empty_engine) == "0003"  # refusing changed nothing
 
     migration = schema.ensure_current(empty_engine, migrate=True)
-    assert migration == schema.Migration("0003", "0004")
+    assert migration == schema.Migration("0003", "0005")
     assert schema.ensure_current(empty_engine, migrate=False) is None
 
 
