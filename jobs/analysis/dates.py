@@ -28,7 +28,9 @@ _MONTH_DAY = re.compile(
     _I,
 )
 _YEAR = re.compile(r"\b(?:in|en|since|desde|during|durante)\s+(?P<year>(?:19|20)\d{2})\b", _I)
-_LETTER = re.compile(r"\b(?:letter|carta|oficio|notice|notification|notificaci[oó]n|comunicaci[oó]n)\b", _I)
+_LETTER = re.compile(
+    r"\b(?:letter|carta|oficio|notice|notification|communication|notificaci[oó]n|comunicaci[oó]n)\b", _I
+)
 #: A line that is the page's date: "January 28, 2026", "Posted on 28 January 2026", "Fecha: 3 de mayo de 2019".
 _DATE_LINE = re.compile(
     r"^(?:(?:posted|published|updated|date|dated|fecha|publicado)(?:\s+on|\s+el)?\s*:?\s*)?"
@@ -76,6 +78,11 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
                 dates = find_dates(candidate)
                 if dates and dates[0][1] == 0 and dates[0][2] >= len(candidate.rstrip(" .")) - 1:
                     return dates[0][0]
+        for part in line.split("|")[1:]:  # a byline: "Por Milton Rodríguez / Eugenia Velásquez | Mar 28, 2023 - 15:18"
+            part = re.sub(r"\s*[-–]?\s*\d{1,2}:\d{2}\s*$", "", part).strip()
+            dates = find_dates(part)
+            if dates and dates[0][1] == 0 and dates[0][2] >= len(part.rstrip(" .")) - 1:
+                return dates[0][0]
         city = _CITY_DATE.match(line)  # "Quito, 18 de julio de 2018. En su Informe ..."
         if city:
             dates = find_dates(line[city.end() :][:40])
@@ -192,7 +199,7 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
 
 #: A letter about leaving; "its letter of intent to join" dates the joining, not the exit.
 _EXIT_WORDS = re.compile(
-    r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|decision|retir\w*|salida|salir|abandon\w*|membership|particip\w*"
+    r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|drop\s+out|decision|retir\w*|salida|salir|abandon\w*|membership|particip\w*"
     r"|decisi[oó]n|miembro)\b",
     _I,
 )
