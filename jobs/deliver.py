@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
-from bot.alerts import render_alert
+from jobs.alerts import render_alert
 from jobs.fanout import fan_out
 from jobs.log_lines import log_line, milliseconds
 from jobs.rate_limit import DeliveryLimiter, DeliveryLimits

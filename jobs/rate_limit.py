@@ -22,10 +22,19 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ogp_watch.settings import Settings
+
+class RateSettings(Protocol):
+    """What the limits are read from: the application's settings (``ogp_watch.settings.Settings``), which
+    live above this layer and are handed down."""
+
+    @property
+    def send_rate_per_second(self) -> float: ...
+    @property
+    def chat_rate_per_second(self) -> float: ...
+    @property
+    def group_rate_per_minute(self) -> float: ...
 
 GROUP_WINDOW_S = 60.0
 SWEEP_EVERY = 1024
@@ -41,7 +50,7 @@ class DeliveryLimits:
     group_per_minute: float = 20.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DeliveryLimits:
+    def from_settings(cls, settings: RateSettings) -> DeliveryLimits:
         return cls(settings.send_rate_per_second, settings.chat_rate_per_second, settings.group_rate_per_minute)
 
     @classmethod

@@ -19,14 +19,14 @@ from bot.admin_texts import COMMAND_DESCRIPTIONS as ADMIN_COMMAND_DESCRIPTIONS
 from bot.texts_tg import LANGUAGES, command_menu, language_of, tr
 from bot.tg import handlers
 from bot.tg.services import BotServices, attach, services_of
-from ogp_watch.settings import Settings
+from bot.tg.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 
 ADMIN_MODULE = "bot.tg.admin"
 
 
-def build_application(settings: Settings, services: BotServices) -> Application:  # type: ignore[type-arg]
+def build_application(settings: TelegramSettings, services: BotServices) -> Application:  # type: ignore[type-arg]
     if settings.telegram_token is None:
         raise ValueError("no Telegram bot token: set OGP_WATCH_TELEGRAM_TOKEN")
     base_url = settings.telegram_api_url.rstrip("/")  # PTB appends "<token>/<method>" itself

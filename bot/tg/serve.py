@@ -19,8 +19,8 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.tg.settings import TelegramSettings
 from bot.tg.webhook_server import HealthCheck, WebhookCounters, WebhookServer
-from ogp_watch.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def webhook_path(webhook_url: str) -> str:
 @asynccontextmanager
 async def receiving_updates(
     application: Application,  # type: ignore[type-arg]
-    settings: Settings,
+    settings: TelegramSettings,
     *,
     health: HealthCheck,
     metrics: Callable[[WebhookCounters], Awaitable[str]],

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from telegram.ext import Application
 
 from bot.engine import ConversationEngine
+from bot.tg.settings import TelegramSettings
 from jobs.check import CheckReport
-from ogp_watch.settings import Settings
 
 SERVICES_KEY = "ogp_watch_services"
 
@@ -25,7 +25,7 @@ CheckSources = Callable[[list[int]], Awaitable[list[CheckReport]]]
 @dataclass
 class BotServices:
     engine: Engine
-    settings: Settings
+    settings: TelegramSettings
     conversation: ConversationEngine
     check_sources: CheckSources
 

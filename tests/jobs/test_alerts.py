@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import MESSAGE_LIMIT, render_alert
 from bot.tg.sender import TelegramSender, build_bot
+from jobs.alerts import MESSAGE_LIMIT, render_alert
 from jobs.deliver import SendOutcome
 from storage.models import Event, EventKind
 from tests.botapi_standin import BotApiStandIn, parse_html
