@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ def sqlite_store() -> Iterator[Engine]:
 def postgres_store(url: str) -> Iterator[Engine | None]:
     """A scratch database on the PostgreSQL server at ``url``, dropped afterwards; None when unreachable."""
     admin = make_engine(url)
-    name = f"ogpw_retrieval_{os.getpid()}"
+    name = f"ogpw_retrieval_{os.getpid()}_{uuid.uuid4().hex[:8]}"  # one per store: the synthetic one nests
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -191,16 +191,16 @@ def gazetteer() -> Gazetteer:
         en, es = en.replace(" & ", " and "), spanish.get(code, en).replace(" & ", " y ")  # as pages write them
         aliases: list[tuple[str, str | None]] = [(en, "en"), (es, "es")]
         aliases += [(en.replace("&", "and"), "en"), (es.replace("&", "y"), "es")] if "&" in en + es else []
-        row = coco.get(code)
-        if row:
-            aliases += [(row["name_short"], "en"), (row["name_official"], "en")]
-            aliases += [(alpha3, None) for alpha3 in [row.get("ISO3", "")] if _spans(patterns[code], alpha3.lower())]
+        known = coco.get(code)
+        if known:
+            aliases += [(known["name_short"], "en"), (known["name_official"], "en")]
+            aliases += [(alpha3, None) for alpha3 in [known.get("ISO3", "")] if _spans(patterns[code], alpha3.lower())]
             aliases += [(code, None)] if code in patterns and _spans(patterns[code], code.lower()) else []
-            for short in _initialisms(row["name_short"]) + _initialisms(en):
+            for short in _initialisms(known["name_short"]) + _initialisms(en):
                 if code in patterns and _spans(patterns[code], short.lower()):
                     aliases.append((short, "en"))
         aliases += [(a, "es") for a in _spanish_plural_abbreviations(es)]
-        name_en = ogp.get(code) or (row["name_short"] if row and " - " in en else en)  # not "Congo - Kinshasa"
+        name_en = ogp.get(code) or (known["name_short"] if known and " - " in en else en)  # not "Congo - Kinshasa"
         aliases.insert(0, (name_en, "en"))
         countries.append(Country(code, name_en, es, tuple(dict.fromkeys(aliases))))
     return Gazetteer(countries, patterns)

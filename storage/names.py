@@ -56,11 +56,11 @@ def name_variants(name: str) -> list[tuple[str, str | None]]:
     if country:
         variants += list(country.aliases)
     variants += list(_PLACE_NAMES.get(normalize(name), ()))
-    for pattern, template, language in _LOCAL_FORMS:
+    for pattern, template, form_language in _LOCAL_FORMS:
         match = pattern.match(name.strip())
         if match:
             core = match.group(1).strip()
-            variants.append((template.format(core), language))
+            variants.append((template.format(core), form_language))
             if not country_names(core):  # "State of Mexico" must not answer to "Mexico"
                 variants.append((core, None))
     seen: set[str] = set()
