@@ -30,8 +30,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, func, or_, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,8 +39,10 @@ from sqlmodel import Session, col, select
 
 from jobs.alerts import render_alert
 from jobs.fanout import fan_out
+from jobs.group_commit import GroupCommit
 from jobs.log_lines import log_line, milliseconds
 from jobs.rate_limit import DeliveryLimiter, DeliveryLimits
+from jobs.sending import AlertSender, SendOutcome, SendResult
 from storage import subscriptions
 from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.models import Chat, ChatKind, Delivery, DeliveryStatus, Event, utcnow
@@ -69,54 +70,6 @@ RECORD_RETRY_S = 1.0
 GROUP_KINDS = frozenset({ChatKind.GROUP, ChatKind.SUPERGROUP})
 
 T = TypeVar("T")
-
-
-# -- the sending interface ---------------------------------------------------------------------------------
-
-
-class SendOutcome(StrEnum):
-    SENT = "sent"
-    RETRY_AFTER = "retry_after"  # flood control: wait, then send again; not the message's fault
-    BLOCKED = "blocked"  # the bot may no longer write to this chat: never retried
-    TRANSIENT = "transient"  # network trouble or a server error: retried with backoff
-    REJECTED = "rejected"  # Telegram refused this message (400): retrying would not change its mind
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What one send came to, as plain data: the dispatcher decides what happens next."""
-
-    outcome: SendOutcome
-    message_id: int | None = None
-    retry_after: float = 0.0
-    error: str | None = None
-
-    @classmethod
-    def ok(cls, message_id: int) -> SendResult:
-        return cls(SendOutcome.SENT, message_id=message_id)
-
-    @classmethod
-    def wait(cls, seconds: float, error: str) -> SendResult:
-        return cls(SendOutcome.RETRY_AFTER, retry_after=seconds, error=error)
-
-    @classmethod
-    def blocked(cls, error: str) -> SendResult:
-        return cls(SendOutcome.BLOCKED, error=error)
-
-    @classmethod
-    def transient(cls, error: str) -> SendResult:
-        return cls(SendOutcome.TRANSIENT, error=error)
-
-    @classmethod
-    def rejected(cls, error: str) -> SendResult:
-        return cls(SendOutcome.REJECTED, error=error)
-
-
-class AlertSender(Protocol):
-    async def send(self, chat_id: int, html: str) -> SendResult:
-        """Send one Telegram-HTML message. Refusals come back as results; an exception means the sender
-        itself is broken (a revoked token): the row is put back untouched and the dispatcher stops."""
-        ...
 
 
 # -- policy and counts ---------------------------------------------------------------------------------------
@@ -172,48 +125,6 @@ class _Pass:
     claimed: int = 0
 
 
-class _GroupCommit:
-    """Short writes asked for at the same time share one transaction: one commit (one fsync) for all.
-
-    While a transaction is being written, new requests queue; the next transaction takes them all. Each
-    caller still waits for its own write to be committed, so "claimed before sending" and "recorded before
-    the next" hold exactly as with a transaction each, at a fraction of the commits under load.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._queue: list[tuple[int, Callable[[Session], Any], asyncio.Future[Any]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def run(self, work: Callable[[Session], T], *, row: int = 0) -> T:
-        """``row``: the delivery the work changes. A transaction changes its rows in id order, so that two
-        dispatchers' transactions always lock shared rows in the same order and never deadlock."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((row, work, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        return await future
-
-    async def _write(self) -> None:
-        while self._queue:
-            batch, self._queue = sorted(self._queue, key=lambda queued: queued[0]), []
-            try:
-                works = [work for _, work, _ in batch]
-                results = await asyncio.to_thread(run_transaction, self.engine, functools.partial(_each, works))
-            except Exception as error:  # every write in the batch shares its transaction's fate
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-            else:
-                for (_, _, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-
-
-def _each(works: list[Callable[[Session], Any]], session: Session) -> list[Any]:
-    return [work(session) for work in works]
-
-
 # -- the dispatcher -------------------------------------------------------------------------------------------
 
 
@@ -244,7 +155,7 @@ class Dispatcher:
         self.batch_size = concurrency * BATCH_PER_WORKER
         self._texts: dict[tuple[int, str], str | None] = {}
         self._stop: asyncio.Event | None = None
-        self._writes = _GroupCommit(engine)
+        self._writes = GroupCommit(engine)
         self._current_pass: _Pass | None = None
         """So that what a pass sent before the database went away is still counted."""
 

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from jobs.deliver import SendResult
+from jobs.sending import SendResult
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 """An alert links its source; a preview card of OGP's home page would push the alert itself off screen."""

@@ -14,7 +14,7 @@ import pytest
 
 from bot.tg.sender import TelegramSender, build_bot
 from jobs.alerts import MESSAGE_LIMIT, render_alert
-from jobs.deliver import SendOutcome
+from jobs.sending import SendOutcome
 from storage.models import Event, EventKind
 from tests.botapi_standin import BotApiStandIn, parse_html
 

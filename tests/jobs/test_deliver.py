@@ -22,8 +22,9 @@ from telegram.error import InvalidToken
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.tg.sender import TelegramSender, build_bot
-from jobs.deliver import DeliveryLimits, Dispatcher, DispatchStats, RetryPolicy, SendOutcome
+from jobs.deliver import DeliveryLimits, Dispatcher, DispatchStats, RetryPolicy
 from jobs.fanout import fan_out
+from jobs.sending import SendOutcome
 from storage import events, subscriptions
 from storage.database import session_scope
 from storage.events import NewEvent
