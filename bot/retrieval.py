@@ -23,11 +23,10 @@ from functools import lru_cache
 from importlib.resources import files
 from itertools import combinations
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.vocabulary import CONCEPTS
-from storage.sentences import Group, SentenceHit, search_sentences
+from storage.sentences import Group, SentenceHit, search_sentences, sentence_frequencies
 from storage.terms import fold, query_stems, stems, words
 
 MAX_WORDS = 5
@@ -139,27 +138,6 @@ def _selective(combos: list[list[Group]], df: dict[Group, int]) -> list[list[Gro
     return out or combos[:1]
 
 
-def _document_frequencies(session: Session, groups: Sequence[Group]) -> tuple[list[int], int]:
-    """How many sentences hold each group (counted up to ``DF_CAP``), and how many sentences there are
-    (at least ``DF_CAP``: with fewer, the counts are exact anyway). One statement."""
-    dialect = session.get_bind().dialect.name
-    params: dict[str, object] = {"cap": DF_CAP}
-    parts = []
-    for i, group in enumerate(groups):
-        if dialect == "sqlite":
-            params[f"g{i}"] = " OR ".join(f'"{stem}"' for stem in group)
-            parts.append(f"(SELECT count(*) FROM (SELECT 1 FROM sentence_fts WHERE sentence_fts MATCH :g{i} "
-                         f"LIMIT :cap))")
-        else:
-            params[f"g{i}"] = " | ".join(group)
-            parts.append(f"(SELECT count(*) FROM (SELECT 1 FROM sentence WHERE terms_vector @@ "
-                         f"to_tsquery('simple', :g{i}) LIMIT :cap) AS c{i})")
-    total = "(SELECT count(*) FROM (SELECT 1 FROM sentence LIMIT :cap) AS t)"
-    row = session.connection().execute(text(f"SELECT {', '.join(parts + [total])}"), params).one()
-    counts = [int(v) for v in row[:-1]]
-    return counts, max(int(row[-1]), DF_CAP)
-
-
 def _weights(counts: Sequence[int], total: int) -> list[float]:
     return [math.log((total + 1) / (count + 0.5)) for count in counts]
 
@@ -202,7 +180,13 @@ def find(session: Session, question_words: Sequence[str], *, member_id: int | No
     groups = groups_for([w for w in question_words if w not in LIGHT_WORDS] or question_words)
     if not groups:
         return []
-    counts, total = _document_frequencies(session, groups)
+    names = [m for m in (query_stems([name]) for name in member_names if name) if m]
+    name_groups = [g for m in names for g in m if g not in groups]
+    every, total = sentence_frequencies(session, groups + name_groups, DF_CAP)
+    counts, name_counts = every[: len(groups)], dict(zip(name_groups, every[len(groups) :], strict=True))
+    # A name's common words ("Synthetic", "City") narrow nothing its rarer ones do not.
+    mentions = [[g for g in m if name_counts.get(g, 0) < DF_CAP] or [min(m, key=lambda g: name_counts.get(g, 0))]
+                for m in names]
     combos = _combinations(groups)
     rarest = min(range(len(groups)), key=lambda i: counts[i])
     if len(groups) >= 2 and counts[rarest] <= RARE:  # "co-convenors" alone finds the one sentence using it
@@ -212,9 +196,10 @@ def find(session: Session, question_words: Sequence[str], *, member_id: int | No
         # one member's sentences, each word alone is selective enough; reasons are told apart afterwards.
         combos += [[g] for g in groups if [g] not in combos]
     combos = _selective(combos, dict(zip(groups, counts, strict=True)))
-    mentions = [query_stems([name]) for name in member_names if name]
-    hits = search_sentences(session, combos, member_id=member_id, mentions=[m for m in mentions if m],
-                            limit=CANDIDATES)
+    hits = search_sentences(session, combos, member_id=member_id, mentions=mentions, limit=CANDIDATES)
+    if member_id is not None:  # a page about no one counts only where it names the member in full
+        hits = [h for h in hits if h.member_id is not None
+                or any(all(_holds(set(h.terms.split()), g) for g in name) for name in names)]
     if not hits:
         return []
     weights = _weights(counts, total)

@@ -97,3 +97,23 @@ def test_documents_stored_before_the_index_are_found_to_index(engine: Engine) ->
         assert documents_without_sentences(session) == [late.id]
         assert documents_without_sentences(session, after_id=late.id) == []
         assert ids["report"] not in documents_without_sentences(session)
+
+
+def test_frequencies_are_counted_up_to_a_cap_and_common_words_known_from_statistics(engine: Engine) -> None:
+    from storage import sentences as index
+
+    with session_scope(engine) as session:
+        document = _document(session, "https://example.org/many", "x")
+        replace_sentences(session, document.id, None, "news", "en",
+                          [f"The plan number {n} is published." for n in range(400)] + ["A rare fideicomiso."])
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE sentence"))
+        index._common_stats.clear()
+    with session_scope(engine, dry_run=True) as session:
+        groups = query_stems(["plans", "fideicomisos", "absent"])
+        counts, total = index.sentence_frequencies(session, groups, 300)
+        assert counts == [300, 1, 0] and total == 300
+        if engine.dialect.name == "postgresql":  # "plan" came from pg_stats: no count was needed
+            common, rows = index._common_lexemes(session)
+            assert common.get("plan", 0) * rows >= 300
