@@ -118,7 +118,12 @@ def member_name(member: MemberRow, language: str) -> str:
 
 def asked_member(session: Session, question: Question) -> MemberProfile | None:
     """The member a question names; with "Mexico ... Mexico City", the more specific (local) one."""
-    ids = question.member_ids
+    return named_member(session, question.member_ids)
+
+
+def named_member(session: Session, ids: list[int]) -> MemberProfile | None:
+    """Of the members a text names, the one it is about: with "Mexico ... Mexico City", the more specific
+    (local) one."""
     if not ids:
         return None
     profile = queries.member_profile(session, ids[0])

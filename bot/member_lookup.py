@@ -14,6 +14,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
+from bot.answer_builder import named_member
 from bot.answers import Answer
 from bot.engine import clean_input
 from bot.member_index import MemberIndex
@@ -93,10 +94,4 @@ def answer_member(session: Session, index: MemberIndex, question: str, answer: A
     tokens = normalize(clean_input(question)).split()
     index.refresh(session)
     ids = [match.member_id for match in index.find(tokens) if match.member_id is not None]
-    if not ids:
-        return None
-    profile = queries.member_profile(session, ids[0])
-    # As the answers do: with "Mexico ... Mexico City" the more specific (local) member is meant.
-    if len(ids) > 1 and profile is not None and profile.member.kind == "country":
-        profile = queries.member_profile(session, ids[-1])
-    return profile
+    return named_member(session, ids)  # as the answers choose it
