@@ -170,10 +170,13 @@ class SourceChecker:
                     return
                 if source_id is None:
                     return
-                report = await self.check(source_id, leased=True)
-                reports.append(report)
-                if on_done is not None:
-                    on_done(report)
+                report = CheckReport(source_id=source_id)
+                try:
+                    await self._check(report, leased=True)
+                finally:  # a check stopped at shutdown too: what it stored is handed on, once
+                    reports.append(report)
+                    if on_done is not None:
+                        on_done(report)
 
         await asyncio.gather(*(lane() for _ in range(max(1, concurrency))))
         if database_away and not reports:
@@ -203,8 +206,15 @@ class SourceChecker:
         """Check one source now. ``force`` checks it even if it is not due or is paused (an admin asked);
         a check already running elsewhere is never doubled. ``leased``: this checker holds the lease already
         (``check_due`` took it)."""
-        started = time.perf_counter()
         report = CheckReport(source_id=source_id)
+        await self._check(report, force=force, leased=leased)
+        return report
+
+    async def _check(self, report: CheckReport, *, force: bool = False, leased: bool = False) -> None:
+        """``check``, filling a report its caller holds: if the check is cancelled (shutdown), the report still
+        holds every event the check stored before it stopped."""
+        started = time.perf_counter()
+        source_id = report.source_id
         try:
             claimed = leased or await self._db(
                 lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
@@ -214,9 +224,10 @@ class SourceChecker:
                 report.skipped = "being checked by another worker" if exists else "no such source"
                 if exists and not force:
                     report.skipped = "not due, paused or being checked by another worker"
-                return report
+                return
         except DATABASE_UNAVAILABLE as error:
-            return self._database_away(report, error)
+            self._database_away(report, error)
+            return
         self._leases_to_give_back.discard(source_id)
         record: sources.CheckRecord | None = None
         try:
@@ -224,11 +235,13 @@ class SourceChecker:
             report.url, report.label, report.kind = snapshot.url, snapshot.label, snapshot.kind
             record = await self._run(snapshot, report)
         except asyncio.CancelledError:
+            report.skipped = "stopped before it finished"
             with contextlib.suppress(*DATABASE_UNAVAILABLE):  # then the lease simply expires
                 await asyncio.shield(self._db(lambda s: sources.release(s, source_id, owner=self.owner)))
             raise
         except DATABASE_UNAVAILABLE as error:
-            return self._database_away(report, error)
+            self._database_away(report, error)
+            return
         except _SourceUnreadable as error:
             record = sources.CheckRecord(CheckStatus.ERROR, error=str(error))
         except Exception as error:  # one broken source must never stop the others
@@ -239,13 +252,13 @@ class SourceChecker:
         final = record
         report.status, report.error = final.status, final.error or report.error
         try:
-            report.events += await self._db(lambda s: self._finish(s, source_id, final))
+            await self._record(report, lambda s: self._finish(s, source_id, final))
         except DATABASE_UNAVAILABLE as error:
-            return self._database_away(report, error)
+            self._database_away(report, error)
+            return
         log.info("%s", log_line("check", **report.log_fields()))
-        return report
 
-    def _database_away(self, report: CheckReport, error: Exception) -> CheckReport:
+    def _database_away(self, report: CheckReport, error: Exception) -> None:
         """The database failed, not the source: nothing is recorded against the source (three blips must not
         tell admins it is failing), and its lease goes back as soon as the database answers again, so that it
         is checked again then rather than when the lease would expire. Events already stored stay in the report,
@@ -254,7 +267,6 @@ class SourceChecker:
         report.status, report.error = None, None
         report.skipped = f"database unavailable: {database_error_line(error)}"
         log.warning("%s", log_line("check", **report.log_fields()))
-        return report
 
     async def _give_back_leases(self) -> None:
         if not self._leases_to_give_back:
@@ -287,10 +299,10 @@ class SourceChecker:
         ok = sources.CheckRecord(CheckStatus.OK, http_status=fetched.http_status, etag=fetched.etag,
                                  last_modified=fetched.last_modified, content_hash=fetched.content_hash)
         if source.kind == SourceKind.PAGE:
-            report.events += await self._page(source, fetched, baseline=False)
+            await self._page(report, source, fetched, baseline=False)
             return ok
         items = await self._new_items(source, fetched, report)
-        report.events += await self._index(source, fetched)
+        await self._index(report, source, fetched)
         for item in items[: self.max_new_items]:
             page = await self._fetch(report, item.url)
             if page.outcome == FetchOutcome.ERROR and page.transient:
@@ -298,7 +310,7 @@ class SourceChecker:
                 report.error = f"{item.url}: {page.error}"
                 continue  # not remembered: tried again next check
             if page.outcome == FetchOutcome.OK:
-                report.events += await self._page(source, page, baseline=source.first_check, item=item)
+                await self._page(report, source, page, baseline=source.first_check, item=item)
             else:
                 await self._db(lambda s, url=item.url, title=item.title: sources.add_item(s, source.id, url, title))
             report.items_new += 1
@@ -344,20 +356,19 @@ class SourceChecker:
         known = await self._db(lambda s: sources.known_item_urls(s, source.id, [i.url for i in items]))
         return [item for item in items if item.url not in known]
 
-    async def _index(self, source: _Snapshot, fetched: FetchResult) -> list[Event]:
+    async def _index(self, report: CheckReport, source: _Snapshot, fetched: FetchResult) -> None:
         """The IRM reports a changed listing or feed names, recorded before (or without) fetching their pages."""
         analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
-        if not any(r.url for r in analysis.of_type(ReportFinding)):
-            return []
-        return await self._store(source, analysis, baseline=source.first_check)
+        if any(r.url for r in analysis.of_type(ReportFinding)):
+            await self._store(report, source, analysis, baseline=source.first_check)
 
-    async def _page(self, source: _Snapshot, fetched: FetchResult, *, baseline: bool,
-                    item: Item | None = None) -> list[Event]:
+    async def _page(self, report: CheckReport, source: _Snapshot, fetched: FetchResult, *, baseline: bool,
+                    item: Item | None = None) -> None:
         analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
-        return await self._store(source, analysis, baseline=baseline, item=item)
+        await self._store(report, source, analysis, baseline=baseline, item=item)
 
-    async def _store(self, source: _Snapshot, analysis: PageAnalysis, *, baseline: bool,
-                     item: Item | None = None) -> list[Event]:
+    async def _store(self, report: CheckReport, source: _Snapshot, analysis: PageAnalysis, *, baseline: bool,
+                     item: Item | None = None) -> None:
         def store(session: Session) -> list[Event]:
             result = ingest(session, analysis)
             proposed = detect.detect(session, analysis, result, source_id=source.id, baseline=baseline)
@@ -365,12 +376,29 @@ class SourceChecker:
                 sources.add_item(session, source.id, item.url, item.title)
             return events.record_events(session, proposed)
 
-        return await asyncio.to_thread(run_transaction, self.engine, store)
+        await self._record(report, store)
 
     # -- database steps (run in a worker thread) ------------------------------------------------------
 
     async def _db(self, work: Callable[[Session], T]) -> T:
         return await asyncio.to_thread(run_transaction, self.engine, work)
+
+    async def _record(self, report: CheckReport, work: Callable[[Session], list[Event]]) -> None:
+        """A transaction that stores events, which join the report once it has committed.
+
+        Cancelling a coroutine does not stop the thread running its transaction: if the check is cancelled
+        here (shutdown), this waits for the transaction to end, so events it committed are in the report when
+        the cancellation goes on, and are handed on rather than lost.
+        """
+        def run() -> None:
+            report.events.extend(run_transaction(self.engine, work))
+
+        transaction = asyncio.ensure_future(asyncio.to_thread(run))
+        try:
+            await asyncio.shield(transaction)
+        except asyncio.CancelledError:
+            await asyncio.gather(transaction, return_exceptions=True)
+            raise
 
     def _snapshot(self, session: Session, source_id: int) -> _Snapshot:
         source = sources.get_source(session, source_id)

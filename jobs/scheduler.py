@@ -8,6 +8,7 @@ each check holds its source's lease, so a slow check is not started again by the
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,7 @@ class Watcher:
         self.fetcher: Fetcher | None = None
         self.checker: SourceChecker | None = None
         self._tick_task: asyncio.Task[None] | None = None
+        self._handing_on: set[asyncio.Future[None]] = set()
         self.ticks = 0
 
     async def start(self) -> None:
@@ -87,7 +89,7 @@ class Watcher:
         self._tick_task = asyncio.current_task()
         started = time.perf_counter()
         try:
-            reports = await self.checker.check_due(concurrency=self.concurrency, on_done=self.on_report)
+            reports = await self.checker.check_due(concurrency=self.concurrency, on_done=self._check_done)
         except DATABASE_UNAVAILABLE as error:  # away for a moment: one line a tick, and the next tick tries again
             log.warning("%s", log_line("watcher tick", outcome="skipped",
                                        reason=f"database unavailable: {database_error_line(error)}"))
@@ -103,10 +105,24 @@ class Watcher:
         failed = sum(report.status == CheckStatus.ERROR for report in checked)
         log.info("%s", log_line("watcher tick", due=len(reports), checked=len(checked), failed=failed,
                                 events=len(new), ms=milliseconds(time.perf_counter() - started)))
-        if new and self.on_events is not None:
-            result = self.on_events(new)
-            if asyncio.iscoroutine(result):
-                await result
+
+    def _check_done(self, report: CheckReport) -> None:
+        """Events are handed on as each check ends, not when the tick does: a tick cut short (shutdown, the
+        database going away) must not lose the events its finished checks stored."""
+        if self.on_report is not None:
+            self.on_report(report)
+        if not report.events or self.on_events is None:
+            return
+        result = self.on_events(report.events)
+        if inspect.isawaitable(result):
+            handing_on = asyncio.ensure_future(result)
+            self._handing_on.add(handing_on)
+            handing_on.add_done_callback(self._handed_on)
+
+    def _handed_on(self, handing_on: asyncio.Future[None]) -> None:
+        self._handing_on.discard(handing_on)
+        if not handing_on.cancelled() and handing_on.exception() is not None:
+            log.error("handing on events failed", exc_info=handing_on.exception())
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Stop ticking; let checks in progress finish for ``grace`` seconds, then cancel them (their leases
@@ -121,6 +137,8 @@ class Watcher:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
                 log.info("cancelled checks still running after %.0f s", grace)
+        if self._handing_on:
+            await asyncio.gather(*self._handing_on, return_exceptions=True)
         if self.fetcher is not None:
             await self.fetcher.aclose()
         log.info("watcher stopped")

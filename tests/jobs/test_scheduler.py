@@ -8,7 +8,7 @@ import time
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from jobs.fetch import FetchPolicy
 from jobs.scheduler import Watcher
@@ -78,6 +78,38 @@ def test_stopping_mid_check_releases_the_source_for_the_next_start(engine: Engin
         assert released is not None
         assert (released.lease_owner, released.last_checked_at) == (None, None)
         assert sources.due_source_ids(session) == [source_id]
+
+
+def test_a_check_stopped_at_shutdown_hands_on_the_events_it_had_stored(engine: Engine) -> None:
+    """The watcher stops while a listing's check is halfway: its first item (the seed news) is stored with its
+    event, its second hangs. The event is in the database, so it must reach the alert path too, once."""
+    handed_on: list[Event] = []
+    news = SEED_PAGES[NEWS_SEED]
+    with LocalSite() as site:
+        site.page(news, seed_as_html(NEWS_SEED))
+        site.handler("/slow/", faults.slow(5))
+        site.page("/news/", "<html><head><title>News</title></head><body><main>"
+                            "<article class='post'><h2><a href='/slow/'>Slow item</a></h2></article>"
+                            f"<article class='post'><h2><a href='{news}'>Mexico City withdraws</a></h2></article>"
+                            "</main></body></html>")
+        with session_scope(engine) as session:
+            source = sources.add_source(session, url=site.url("/news/"), kind=SourceKind.LISTING, label="news",
+                                        interval_seconds=3600, added_by="test")
+
+        async def scenario() -> None:
+            watcher = Watcher(engine, POLICY, tick_seconds=0.2, on_events=handed_on.extend)
+            await watcher.start()
+            await _until(lambda: site.hits("/slow/") == 1)
+            await watcher.stop(grace=0.2)
+
+        asyncio.run(scenario())
+    with Session(engine) as session:
+        stored = session.exec(select(Event)).all()
+        released = sources.get_source(session, source.id)
+    assert [e.title for e in stored] == ["Mexico City withdrew from OGP"]
+    assert [e.id for e in handed_on] == [e.id for e in stored]
+    assert released is not None and released.lease_owner is None
+
 
 
 def test_a_tick_longer_than_the_interval_is_skipped_without_a_warning_each_time(
