@@ -14,20 +14,20 @@ from bot.answer_builder import Builder, asked_member, clip, member_name, the_mem
 from bot.messages import format_date
 from bot.question import Intent, Question
 from bot.retrieval import RankedSentence, find
-from storage.queries import MemberRow
+from storage.queries import MemberProfile, MemberRow
 
 MAX_QUOTES = 3
 
 
 def open_question(b: Builder) -> None:
     """Sentences answering the question; about the member it names, if it names one."""
-    subject = ""
+    subject, profile = "", None
     if b.q.names:
         profile = the_member(b)
         if profile is None:
             return  # it named a place the knowledge base does not know: the_member said so
         subject = member_name(profile.member, b.lang)
-    found = quoted_sentences(b.session, b.q)
+    found = _answering(b.session, b.q, profile)
     shown = b.q.text.strip().rstrip("?¿ ").lstrip("¿")
     if not found:
         b.say("open_none_member" if subject else "open_none", question=shown, member=subject)
@@ -41,16 +41,19 @@ def quoted_sentences(session: Session, question: Question) -> list[RankedSentenc
     a member's fact); empty for other questions. ``benchmarks.retrieval`` scores exactly these."""
     profile = asked_member(session, question)
     if question.intent is Intent.OPEN:
-        if question.names and profile is None:
-            return []
-        return find(session, question.open_words, member_id=profile.member.id if profile else None,
-                    member_names=_names(profile.member) if profile else (), why=question.asks_why,
-                    who=question.wh == "who", predicate=question.predicate, language=question.language,
-                    limit=MAX_QUOTES)
+        return [] if question.names and profile is None else _answering(session, question, profile)
     if question.asks_why and profile is not None and question.intent in {Intent.MEMBER_EVENT,
                                                                           Intent.MEMBER_STATUS}:
         return reasons(session, question, profile.member, limit=MAX_QUOTES)
     return []
+
+
+def _answering(session: Session, question: Question, profile: MemberProfile | None) -> list[RankedSentence]:
+    """The sentences answering an open question, about ``profile``'s member if it names one."""
+    return find(session, question.open_words, member_id=profile.member.id if profile else None,
+                member_names=_names(profile.member) if profile else (), why=question.asks_why,
+                who=question.wh == "who", predicate=question.predicate, language=question.language,
+                limit=MAX_QUOTES)
 
 
 def _names(member: MemberRow) -> tuple[str, ...]:

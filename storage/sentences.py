@@ -209,11 +209,13 @@ def build_query(dialect: str, combos: Sequence[Sequence[Group]], member_id: int 
     matches = " UNION ALL ".join(parts)
     # A sentence found by several combinations keeps its best score (the fullest combination's).
     # MATERIALIZED: SQLite must not fold the matches into the outer query (bm25 works only right on FTS5).
+    # The best are chosen before the sentences and pages are joined: a common word matches hundreds of
+    # sentences, and joining them all only to keep 20 was most of the query's time.
     sql = f"""
         WITH u AS MATERIALIZED ({matches})
         SELECT s.id, s.document_id, s.member_id, s.kind, s.language, s.position, s.text, s.terms,
                m.score, d.url, d.title, d.seen_at
-        FROM (SELECT id, max(score) AS score FROM u GROUP BY id) AS m
+        FROM (SELECT id, max(score) AS score FROM u GROUP BY id ORDER BY max(score) DESC, id LIMIT :limit) AS m
         JOIN sentence AS s ON s.id = m.id
         JOIN document AS d ON d.id = s.document_id
         ORDER BY m.score DESC, s.id
