@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -39,6 +41,7 @@ from storage import events, sources
 from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.events import NewEvent
 from storage.models import CheckStatus, Event, Source, SourceKind, utcnow
+from storage.sources import LeasedSource
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,9 @@ MAX_NEW_ITEMS = 50
 
 MAX_LISTING_PAGES = 5
 """Older pages of a listing read in one check, and only while every item on the page is new."""
+
+UNCHANGED_BATCH = 64
+"""Unchanged checks recorded in one statement (and at the end of every round of checks)."""
 
 FAILURES_BEFORE_ALERT = 3
 """Consecutive failures after which admins hear about a source: one failure is usually a blip."""
@@ -117,6 +123,12 @@ class _Snapshot:
     content_hash: str | None
     first_check: bool  # never read successfully: what a listing or feed holds now is the baseline
 
+    @classmethod
+    def of(cls, source: LeasedSource) -> _Snapshot:
+        # Never read, as far as the lease shows; ``_run`` asks whether it has items before relying on it.
+        return cls(source.id, source.url, source.label, SourceKind(source.kind), source.etag, source.last_modified,
+                   source.content_hash, first_check=source.content_hash is None)
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -142,45 +154,34 @@ class SourceChecker:
         self.max_listing_pages = max_listing_pages
         self.failures_before_alert = failures_before_alert
         self._leases_to_give_back: set[int] = set()
+        self._unchanged: list[sources.UnchangedCheck] = []
 
     async def check_due(
         self, *, limit: int = 100, concurrency: int = 4, on_done: Callable[[CheckReport], None] | None = None
     ) -> list[CheckReport]:
         """Check sources that are due, ``concurrency`` at a time, at most ``limit`` of them.
 
-        Each of the ``concurrency`` lanes leases the next due source itself when it is free
-        (``sources.claim_next_due``), so processes sharing a database take different sources without
-        racing for them, and a source is leased only when its check starts (a lease never runs out while
-        the source waits its turn).
+        Leases are taken a lane-full at a time (``sources.lease_due``: one statement for ``concurrency``
+        sources), once every source leased before has started: processes sharing a database take different
+        sources without racing for them, and a leased source waits at most one check for a free lane (a
+        lease never runs out while it waits).
         """
         await self._give_back_leases()
-        reports: list[CheckReport] = []
         # Only what is due now: a source checked in this call is due again later, never within the call.
         as_of = utcnow()
+        taken = 0
 
-        database_away: list[Exception] = []
+        async def lease(count: int) -> tuple[list[LeasedSource], bool]:
+            nonlocal taken
+            count = min(count, limit - taken)
+            leased = await self._db(lambda s: sources.lease_due(s, owner=self.owner, lease=self.lease,
+                                                                limit=count, due_by=as_of))
+            taken += len(leased)
+            return leased, len(leased) < count or taken >= limit
 
-        async def lane() -> None:
-            while len(reports) < limit and not database_away:
-                try:
-                    source_id = await self._db(
-                        lambda s: sources.claim_next_due(s, owner=self.owner, lease=self.lease, due_by=as_of))
-                except DATABASE_UNAVAILABLE as error:
-                    database_away.append(error)
-                    return
-                if source_id is None:
-                    return
-                report = CheckReport(source_id=source_id)
-                try:
-                    await self._check(report, leased=True)
-                finally:  # a check stopped at shutdown too: what it stored is handed on, once
-                    reports.append(report)
-                    if on_done is not None:
-                        on_done(report)
-
-        await asyncio.gather(*(lane() for _ in range(max(1, concurrency))))
-        if database_away and not reports:
-            raise database_away[0]  # nothing done: the caller's one line for the whole call says why
+        reports, database_away = await self._in_lanes(lease, concurrency, on_done)
+        if database_away is not None and not reports:
+            raise database_away  # nothing done: the caller's one line for the whole call says why
         return reports  # what was checked before the database went away is handed on
 
     async def check_many(
@@ -191,48 +192,101 @@ class SourceChecker:
         force: bool = True,
         on_done: Callable[[CheckReport], None] | None = None,
     ) -> list[CheckReport]:
-        gate = asyncio.Semaphore(concurrency)
+        """Check the given sources (each once), ``concurrency`` at a time; reports in the order given.
+        ``force`` checks them even if they are not due or are paused (an admin asked); a check already
+        running elsewhere is never doubled."""
+        wanted = list(dict.fromkeys(source_ids))
+        skipped: list[CheckReport] = []
 
-        async def one(source_id: int) -> CheckReport:
-            async with gate:
-                report = await self.check(source_id, force=force)
-            if on_done is not None:
-                on_done(report)
-            return report
+        async def lease(count: int) -> tuple[list[LeasedSource], bool]:
+            batch = wanted[:count]
+            leased = await self._db(lambda s: sources.lease_sources(s, batch, owner=self.owner, lease=self.lease,
+                                                                    due_only=not force))
+            del wanted[:count]  # leased, or answered below
+            missed = set(batch) - {source.id for source in leased}
+            if missed:
+                existing = await self._db(lambda s: sources.existing_ids(s, missed))
+                for source_id in sorted(missed):
+                    report = CheckReport(source_id=source_id, skipped=(
+                        "no such source" if source_id not in existing
+                        else "being checked by another worker" if force
+                        else "not due, paused or being checked by another worker"))
+                    skipped.append(report)
+                    if on_done is not None:
+                        on_done(report)
+            return leased, not wanted
 
-        return list(await asyncio.gather(*(one(source_id) for source_id in source_ids)))
+        reports, database_away = await self._in_lanes(lease, concurrency, on_done)
+        by_id = {report.source_id: report for report in reports + skipped}
+        for source_id in wanted:  # not leased: the database went away first
+            by_id[source_id] = CheckReport(source_id=source_id)
+            self._database_away(by_id[source_id], database_away or RuntimeError("database unavailable"))
+        return [by_id[source_id] for source_id in dict.fromkeys(source_ids)]
 
-    async def check(self, source_id: int, *, force: bool = False, leased: bool = False) -> CheckReport:
-        """Check one source now. ``force`` checks it even if it is not due or is paused (an admin asked);
-        a check already running elsewhere is never doubled. ``leased``: this checker holds the lease already
-        (``check_due`` took it)."""
-        report = CheckReport(source_id=source_id)
-        await self._check(report, force=force, leased=leased)
+    async def check(self, source_id: int, *, force: bool = False) -> CheckReport:
+        """Check one source now (``check_many`` for one)."""
+        [report] = await self.check_many([source_id], concurrency=1, force=force)
         return report
 
-    async def _check(self, report: CheckReport, *, force: bool = False, leased: bool = False) -> None:
-        """``check``, filling a report its caller holds: if the check is cancelled (shutdown), the report still
-        holds every event the check stored before it stopped."""
+    async def _in_lanes(
+        self, lease: Callable[[int], Awaitable[tuple[list[LeasedSource], bool]]], concurrency: int,
+        on_done: Callable[[CheckReport], None] | None,
+    ) -> tuple[list[CheckReport], Exception | None]:
+        """Run checks ``concurrency`` at a time on the sources ``lease(count)`` leases, a lane-full at a time,
+        until it says there are no more; then record the unchanged checks still waiting to be written.
+        Returns the reports, and the database error that stopped the leasing, if one did."""
+        lanes = max(1, concurrency)
+        waiting: deque[LeasedSource] = deque()
+        reports: list[CheckReport] = []
+        finished = False
+        database_away: Exception | None = None
+        turn = asyncio.Lock()
+
+        async def next_source() -> LeasedSource | None:
+            nonlocal finished, database_away
+            async with turn:
+                if not waiting and not finished:
+                    try:
+                        leased, finished = await lease(lanes)
+                    except DATABASE_UNAVAILABLE as error:
+                        database_away, finished = error, True
+                        return None
+                    waiting.extend(leased)
+                return waiting.popleft() if waiting else None
+
+        async def lane() -> None:
+            while (source := await next_source()) is not None:
+                report = CheckReport(source_id=source.id)
+                try:
+                    await self._check(report, source)
+                finally:  # a check stopped at shutdown too: what it stored is handed on, once
+                    reports.append(report)
+                    if on_done is not None:
+                        on_done(report)
+
+        try:
+            await asyncio.gather(*(lane() for _ in range(lanes)))
+        finally:
+            # Shielded: at shutdown, leases taken but not started go back and finished checks are recorded.
+            await asyncio.shield(self._wind_up([source.id for source in waiting]))
+        return reports, database_away
+
+    async def _wind_up(self, not_started: list[int]) -> None:
+        await self._write_unchanged()
+        if not_started:
+            self._leases_to_give_back.update(not_started)
+            await self._give_back_leases()
+
+    async def _check(self, report: CheckReport, source: LeasedSource) -> None:
+        """One check of a source this checker holds the lease of, filling a report its caller holds: if the
+        check is cancelled (shutdown), the report still holds every event the check stored before it stopped."""
         started = time.perf_counter()
         source_id = report.source_id
-        try:
-            claimed = leased or await self._db(
-                lambda s: sources.claim(s, source_id, owner=self.owner, lease=self.lease, due_only=not force)
-            )
-            if not claimed:
-                exists = await self._db(lambda s: sources.get_source(s, source_id) is not None)
-                report.skipped = "being checked by another worker" if exists else "no such source"
-                if exists and not force:
-                    report.skipped = "not due, paused or being checked by another worker"
-                return
-        except DATABASE_UNAVAILABLE as error:
-            self._database_away(report, error)
-            return
         self._leases_to_give_back.discard(source_id)
+        snapshot = _Snapshot.of(source)
+        report.url, report.label, report.kind = snapshot.url, snapshot.label, snapshot.kind
         record: sources.CheckRecord | None = None
         try:
-            snapshot = await self._db(lambda s: self._snapshot(s, source_id))
-            report.url, report.label, report.kind = snapshot.url, snapshot.label, snapshot.kind
             record = await self._run(snapshot, report)
         except asyncio.CancelledError:
             report.skipped = "stopped before it finished"
@@ -251,12 +305,38 @@ class SourceChecker:
             report.elapsed_s = time.perf_counter() - started
         final = record
         report.status, report.error = final.status, final.error or report.error
+        if final.status == CheckStatus.UNCHANGED:
+            # Nothing to learn and no event possible: written later, with others, in one statement.
+            now = utcnow()
+            self._unchanged.append(sources.UnchangedCheck(
+                source_id, final.http_status, now, now + timedelta(seconds=source.interval_seconds)))
+            log.info("%s", log_line("check", **report.log_fields()))
+            if len(self._unchanged) >= UNCHANGED_BATCH:
+                await self._write_unchanged()
+            return
         try:
             await self._record(report, lambda s: self._finish(s, source_id, final))
         except DATABASE_UNAVAILABLE as error:
             self._database_away(report, error)
             return
         log.info("%s", log_line("check", **report.log_fields()))
+
+    async def _write_unchanged(self) -> None:
+        """Record the unchanged checks waiting to be written (their sources stay leased until then)."""
+        if not self._unchanged:
+            return
+        batch, self._unchanged = self._unchanged, []
+        try:
+            written = await self._db(lambda s: sources.record_unchanged(s, batch, owner=self.owner))
+        except DATABASE_UNAVAILABLE as error:
+            # Not recorded: the sources are checked again once their leases are given back.
+            self._leases_to_give_back.update(check.source_id for check in batch)
+            log.warning("%s", log_line("unchanged checks", outcome="not recorded", count=len(batch),
+                                       reason=f"database unavailable: {database_error_line(error)}"))
+            return
+        if written < len(batch):
+            log.warning("lost the lease on %d of %d unchanged sources during their checks; their results were "
+                        "dropped", len(batch) - written, len(batch))
 
     def _database_away(self, report: CheckReport, error: Exception) -> None:
         """The database failed, not the source: nothing is recorded against the source (three blips must not
@@ -296,6 +376,8 @@ class SourceChecker:
         unchanged = sources.CheckRecord(CheckStatus.UNCHANGED, http_status=fetched.http_status)
         if fetched.outcome == FetchOutcome.NOT_MODIFIED or fetched.content_hash == source.content_hash:
             return unchanged
+        if source.first_check and await self._db(lambda s: sources.has_items(s, source.id)):
+            source = dataclasses.replace(source, first_check=False)  # it was read before, then forgotten
         ok = sources.CheckRecord(CheckStatus.OK, http_status=fetched.http_status, etag=fetched.etag,
                                  last_modified=fetched.last_modified, content_hash=fetched.content_hash)
         if source.kind == SourceKind.PAGE:
@@ -399,13 +481,6 @@ class SourceChecker:
         except asyncio.CancelledError:
             await asyncio.gather(transaction, return_exceptions=True)
             raise
-
-    def _snapshot(self, session: Session, source_id: int) -> _Snapshot:
-        source = sources.get_source(session, source_id)
-        assert source is not None and source.id is not None  # we hold its lease; removal waits for it
-        return _Snapshot(source.id, source.url, source.label, SourceKind(source.kind), source.etag,
-                         source.last_modified, source.content_hash,
-                         first_check=source.content_hash is None and not sources.has_items(session, source.id))
 
     def _finish(self, session: Session, source_id: int, record: sources.CheckRecord) -> list[Event]:
         source: Source | None = sources.record_check(session, source_id, record, owner=self.owner)

@@ -8,11 +8,11 @@ A worker that dies holding a lease simply lets it expire, and the source becomes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import CheckStatus, Source, SourceItem, SourceKind, utcnow
@@ -59,6 +59,12 @@ def get_source(session: Session, source_id: int) -> Source | None:
     return session.get(Source, source_id)
 
 
+def existing_ids(session: Session, source_ids: Iterable[int]) -> set[int]:
+    """Which of these sources exist."""
+    wanted = list(source_ids)
+    return {i for i in session.exec(select(Source.id).where(col(Source.id).in_(wanted))) if i is not None}
+
+
 def all_sources(session: Session) -> list[Source]:
     return list(session.exec(select(Source).order_by(col(Source.id))))
 
@@ -103,32 +109,84 @@ def due_source_ids(session: Session, *, now: datetime | None = None, limit: int 
     return [source_id for source_id in session.exec(query) if source_id is not None]
 
 
-def claim_next_due(
-    session: Session, *, owner: str, lease: timedelta, due_by: datetime | None = None, now: datetime | None = None
-) -> int | None:
-    """Lease the most overdue source no one holds, in one statement; None when nothing is due by ``due_by``
-    (default: now). The lease runs from ``now``, whatever ``due_by`` is.
+@dataclass(frozen=True)
+class LeasedSource:
+    """A source as it was when its lease was taken: what a check needs, as plain data (no ORM object is
+    kept across the check's network waits)."""
 
-    On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED``: workers claiming at the same
-    moment each get a different source instead of racing for the same one (and all but one losing). SQLite
+    id: int
+    url: str
+    label: str
+    kind: str
+    interval_seconds: int
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    next_check_at: datetime
+
+
+_LEASED = (Source.id, Source.url, Source.label, Source.kind, Source.interval_seconds, Source.etag,
+           Source.last_modified, Source.content_hash, Source.next_check_at)
+
+
+def lease_due(
+    session: Session, *, owner: str, lease: timedelta, limit: int = 1, due_by: datetime | None = None,
+    now: datetime | None = None,
+) -> list[LeasedSource]:
+    """Lease up to ``limit`` of the most overdue sources no one holds, in one statement, most overdue first;
+    empty when nothing is due by ``due_by`` (default: now). The lease runs from ``now``, whatever ``due_by``
+    is.
+
+    On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED``: workers claiming at the same
+    moment each get different sources instead of racing for the same ones (and all but one losing). SQLite
     has one writer at a time, so there the statement alone is enough.
     """
     moment = now or utcnow()
     free = or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment)
     due = (Source.enabled == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
-    candidate = (
+    candidates = (
         select(Source.id).where(*due, free)
         .order_by(col(Source.next_check_at), col(Source.id))
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     statement = (
         update(Source)
-        .where(col(Source.id).in_(candidate.scalar_subquery()), *due, free)
+        .where(col(Source.id).in_(candidates.scalar_subquery()), *due, free)
         .values(lease_owner=owner, lease_expires_at=moment + lease)
-        .returning(Source.id)
+        .returning(*_LEASED)
     )
-    return session.execute(statement).scalar_one_or_none()
+    leased = [LeasedSource(*row) for row in session.execute(statement).all()]
+    return sorted(leased, key=lambda s: (s.next_check_at, s.id))  # RETURNING keeps no order
+
+
+def lease_sources(
+    session: Session, source_ids: Sequence[int], *, owner: str, lease: timedelta, due_only: bool = True,
+    now: datetime | None = None,
+) -> list[LeasedSource]:
+    """Lease the given sources that no other worker holds (and, with ``due_only``, that are enabled and due),
+    in one statement; the others are left out."""
+    if not source_ids:
+        return []
+    moment = now or utcnow()
+    statement = (
+        update(Source)
+        .where(col(Source.id).in_(list(source_ids)))
+        .where(or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment))
+        .values(lease_owner=owner, lease_expires_at=moment + lease)
+        .returning(*_LEASED)
+    )
+    if due_only:
+        statement = statement.where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+    return [LeasedSource(*row) for row in session.execute(statement).all()]
+
+
+def claim_next_due(
+    session: Session, *, owner: str, lease: timedelta, due_by: datetime | None = None, now: datetime | None = None
+) -> int | None:
+    """Lease the most overdue source no one holds (``lease_due`` for one); None when nothing is due."""
+    leased = lease_due(session, owner=owner, lease=lease, due_by=due_by, now=now)
+    return leased[0].id if leased else None
 
 
 def claim(
@@ -141,16 +199,7 @@ def claim(
     due_only: bool = True,
 ) -> bool:
     """Take the lease on a source for ``owner``; False if another worker holds it (or it is not due)."""
-    moment = now or utcnow()
-    statement = (
-        update(Source)
-        .where(col(Source.id) == source_id)
-        .where(or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment))
-        .values(lease_owner=owner, lease_expires_at=moment + lease)
-    )
-    if due_only:
-        statement = statement.where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return bool(lease_sources(session, [source_id], owner=owner, lease=lease, due_only=due_only, now=now))
 
 
 def release(session: Session, source_id: int, *, owner: str) -> None:
@@ -225,6 +274,39 @@ def record_check(
     session.add(source)
     session.flush()
     return source
+
+
+@dataclass(frozen=True)
+class UnchangedCheck:
+    """A check that found its source as it was (304, or the same body): all there is to record of it."""
+
+    source_id: int
+    http_status: int | None
+    checked_at: datetime
+    next_check_at: datetime
+
+
+_TABLE = Source.__table__  # type: ignore[attr-defined]
+_RECORD_UNCHANGED = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("u_id"), _TABLE.c.lease_owner == bindparam("u_owner"))
+    .values(last_checked_at=bindparam("u_at"), last_status=CheckStatus.UNCHANGED.value,
+            last_http_status=bindparam("u_http"), checks=_TABLE.c.checks + 1, consecutive_failures=0,
+            failing_since=None, last_error=None, next_check_at=bindparam("u_next"), lease_owner=None,
+            lease_expires_at=None)
+)
+
+
+def record_unchanged(session: Session, checks: Sequence[UnchangedCheck], *, owner: str) -> int:
+    """What ``record_check`` writes for an unchanged check, for many checks in one statement: most checks
+    find nothing new, and one transaction each was most of what they cost. Returns how many were recorded;
+    a source whose lease was lost meanwhile keeps the other worker's result."""
+    if not checks:
+        return 0
+    rows = [{"u_id": c.source_id, "u_owner": owner, "u_at": c.checked_at, "u_http": c.http_status,
+             "u_next": c.next_check_at} for c in checks]
+    result = session.connection().execute(_RECORD_UNCHANGED, rows)
+    return int(result.rowcount)
 
 
 # -- items of listings and feeds ------------------------------------------------------------------
