@@ -11,6 +11,7 @@ The stores then only match plain tokens (FTS5 ``unicode61``, PostgreSQL ``simple
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -20,8 +21,18 @@ MAX_WORD_LENGTH = 40
 """Longer "words" are URLs, hashes or garbage; they are not worth indexing."""
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_ENGLISH = snowballstemmer.stemmer("english")
-_SPANISH = snowballstemmer.stemmer("spanish")
+
+
+class _Stemmers(threading.local):
+    """One pair of stemmers per thread: a Snowball stemmer keeps the word it is working on in itself, so two
+    threads sharing one (checks analyse pages in worker threads) garble each other's stems or crash."""
+
+    def __init__(self) -> None:
+        self.english = snowballstemmer.stemmer("english")
+        self.spanish = snowballstemmer.stemmer("spanish")
+
+
+_STEMMERS = _Stemmers()
 
 
 def fold(text: str) -> str:
@@ -52,7 +63,7 @@ def stems(word: str) -> tuple[str, ...]:
     word = IRREGULAR.get(word, word)
     if word.isdigit() or len(word) <= 2:
         return (word,)
-    english, spanish = _ENGLISH.stemWord(word), fold(_SPANISH.stemWord(word))
+    english, spanish = _STEMMERS.english.stemWord(word), fold(_STEMMERS.spanish.stemWord(word))
     return (english,) if english == spanish else (english, spanish)
 
 

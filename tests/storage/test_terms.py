@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import threading
+
 from storage.terms import fold, index_terms, query_stems, stems, words
 
 
@@ -31,3 +34,29 @@ def test_a_sentence_is_indexed_with_every_stem_and_a_question_word_matches_any()
 def test_hostile_text_is_only_words() -> None:
     assert index_terms('"AND" OR NOT NEAR(*) -- ; DROP TABLE x') == "and or not near drop tabl x"
     assert words("x" * 500) == []  # not a word anyone searches for
+
+
+def test_stems_are_the_same_when_many_threads_stem_at_once() -> None:
+    """Checks analyse pages in worker threads: a stemmer shared between them garbled stems (and crashed)."""
+    rng = random.Random(1)
+    endings = ["ing", "ation", "aciones", "mente", "ed", "es"]
+    vocabulary = ["".join(rng.choice("abcdefghilmnoprstuv") for _ in range(rng.randint(4, 14))) + rng.choice(endings)
+                  for _ in range(20_000)]
+    expected = {word: stems.__wrapped__(word) for word in vocabulary}  # one thread, no cache
+    got: dict[str, tuple[str, ...]] = {}
+    errors: list[str] = []
+
+    def stem_all(part: list[str]) -> None:
+        try:
+            for word in part:
+                got[word] = stems.__wrapped__(word)
+        except Exception as error:  # what the race raised: IndexError inside snowballstemmer
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=stem_all, args=(vocabulary[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [w for w in vocabulary if got[w] != expected[w]] == []
