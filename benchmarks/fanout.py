@@ -12,7 +12,7 @@ the headroom above 30/s (database writes, python-telegram-bot, HTTP).
 1. ``--chats`` synthetic chats (ids from 900,000,001; about 10 % groups; 60 % English, 40 % Spanish),
    each subscribed to every topic, are written to a fresh SQLite file (or an EMPTY database at
    ``--database-url``, left filled afterwards).
-2. The Bot API stand-in (``tests/botapi_standin.py``) runs as its own process; ``--latency`` adds a
+2. The Bot API stand-in (``tests/botapi_standin/``) runs as its own process; ``--latency`` adds a
    round trip to every send.
 3. Limiter off: one synthetic event is fanned out to every chat and delivered; deliveries/s over the
    whole run (fan-out included) and over the stand-in's first-to-last send.

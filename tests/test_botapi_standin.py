@@ -4,6 +4,9 @@ These tests pin what the bot's own tests rely on: PTB can initialise, poll, repl
 the stand-in; Telegram's refusals reach PTB as the same exception classes; and what the bot did is recorded
 where the tests look for it. pytest-asyncio is not installed, so each test runs its coroutine with
 ``asyncio.run``; the stand-in's blocking waits are never called on the bot's event loop.
+
+It stays one file (about 500 lines): it is the stand-in's contract with PTB, read as a whole when the
+stand-in changes; its helpers (``build_app``, ``polling``) serve every test.
 """
 
 from __future__ import annotations

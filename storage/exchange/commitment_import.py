@@ -10,6 +10,12 @@ source URL, evidence and date seen.
 
 Importing the same file again changes nothing: a statement already stored from the same source is left as it
 is (its evidence and date seen stand, whether analysis or an earlier import stored it), and the summary says so.
+
+Why this stays one file (about 500 lines): reading, checking and writing are three short stages of one
+all-or-nothing import, and the file rules they enforce (the ``MAX_*`` limits, the column names, the words
+for completion and early results) are module constants that each stage reads and that tests change on this
+module (``monkeypatch.setattr(commitment_import, "MAX_ROWS", ...)``); split, a limit patched here would no
+longer reach the stage that applies it, and the rules of docs/data-exchange.md would be spread over three files.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Every test talks HTTP over loopback to ``LocalSite``; the faults come from ``tests/local_site_faults.py``. The
 policy allows private addresses (loopback is private) and has no politeness delay and tiny backoffs, unless a
 test is about those.
+
+It stays one file (about 520 lines): every test is one fetcher behaviour against the same ``local_site``
+fixture and ``fetch`` helpers, grouped by section (validators, retries, limits, redirects, robots.txt).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ mid-way: every source checked, every event recorded once, every alert delivered,
 worker's in-flight bound, and the dead worker's claims taken over once they expire.
 
 All data is SYNTHETIC: the pages are the checker benchmark's generated "Synthetic Country NNN" reports and
-news (benchmarks/checks.py), served from loopback; the chats are invented ids.
+news (benchmarks/checks/pages.py), served from loopback; the chats are invented ids.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from benchmarks.checks import page_specs, render
+from benchmarks.checks.pages import page_specs, render
 from jobs.deliver import DEFAULT_CONCURRENCY
 from jobs.fanout import chats_for
 from ogp_watch.app import open_database

@@ -2,6 +2,9 @@
 tapping, and what they would see checked in what the stand-in recorded (and in the database).
 
 Runs on the starter data, on SQLite and PostgreSQL.
+
+It stays one file (about 540 lines): its tests are one walk through the chat sharing the helpers at the
+top (buttons, links, what was stored); a split by feature would leave each part a few tests long.
 """
 
 from __future__ import annotations

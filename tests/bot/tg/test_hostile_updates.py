@@ -10,6 +10,8 @@ One application per database backend serves the whole module (starting one costs
 updates): it polls the stand-in from a thread of its own while the tests, in the main thread, play the users.
 A sentinel "/help" in a chat of its own follows each update; updates are handled one at a time, so what
 the bot did before answering the sentinel is exactly what it did for the update.
+
+It stays one file (about 600 lines) for that shared application: split, each file would start its own.
 """
 
 from __future__ import annotations
