@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
+from storage.database import execute_write
 from storage.models import CheckStatus, Source, SourceItem, SourceKind, utcnow
 
 
@@ -115,7 +116,7 @@ def claim_next_due(
     """
     moment = now or utcnow()
     free = or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment)
-    due = (Source.enabled == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
+    due = (col(Source.enabled) == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
     candidate = (
         select(Source.id).where(*due, free)
         .order_by(col(Source.next_check_at), col(Source.id))
@@ -126,7 +127,7 @@ def claim_next_due(
         update(Source)
         .where(col(Source.id).in_(candidate.scalar_subquery()), *due, free)
         .values(lease_owner=owner, lease_expires_at=moment + lease)
-        .returning(Source.id)
+        .returning(col(Source.id))
     )
     return session.execute(statement).scalar_one_or_none()
 
@@ -149,8 +150,8 @@ def claim(
         .values(lease_owner=owner, lease_expires_at=moment + lease)
     )
     if due_only:
-        statement = statement.where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+        statement = statement.where(col(Source.enabled) == True, col(Source.next_check_at) <= moment)  # noqa: E712
+    return execute_write(session, statement).rowcount == 1
 
 
 def release(session: Session, source_id: int, *, owner: str) -> None:
@@ -182,7 +183,8 @@ MAX_BACKOFF = timedelta(days=1)
 def failure_delay(failures: int, interval: timedelta, retry_after_s: float | None = None) -> timedelta:
     """Wait before checking a failing source again: soon after one failure, doubling each time after that,
     never more than a day (or the source's own interval, if longer); a server's Retry-After wins if longer."""
-    delay = min(FIRST_RETRY * 2 ** max(failures - 1, 0), max(MAX_BACKOFF, interval))
+    doublings: int = 2 ** max(failures - 1, 0)  # typeshed types int ** int as Any (a negative power is a float)
+    delay = min(FIRST_RETRY * doublings, max(MAX_BACKOFF, interval))
     if retry_after_s:
         delay = max(delay, timedelta(seconds=retry_after_s))
     return delay
