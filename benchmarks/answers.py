@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, event, func, inspect, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from benchmarks.database import benchmark_database, database_size
 from benchmarks.synthetic import TOPIC_WORDS, GeneratedCounts, generate
@@ -87,11 +87,11 @@ class Timing:
 def load_targets(engine: Engine) -> list[_Target]:
     """Members and plans read back from the database, so questions name things that exist (mostly)."""
     with Session(engine) as session:
-        members = {m.id: m.name_en for m in session.exec(select(Member)).all()}
+        members = {m.id: m.name_en for m in session.exec(select(Member)).all() if m.id is not None}  # all stored
         rows = session.exec(
-            select(ActionPlan.member_id, ActionPlan.ordinal, func.count(Commitment.id))
-            .join(Commitment, Commitment.plan_id == ActionPlan.id, isouter=True)
-            .group_by(ActionPlan.member_id, ActionPlan.ordinal)
+            select(ActionPlan.member_id, ActionPlan.ordinal, func.count(col(Commitment.id)))
+            .join(Commitment, col(Commitment.plan_id) == ActionPlan.id, isouter=True)
+            .group_by(col(ActionPlan.member_id), col(ActionPlan.ordinal))
         ).all()
     plans: dict[int, dict[int, int]] = defaultdict(dict)
     for member_id, ordinal, count in rows:

@@ -53,6 +53,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from sqlalchemy import Engine, func, insert, text
 from sqlalchemy.engine import make_url
@@ -271,8 +272,8 @@ class RerunCounter:
     def __init__(self) -> None:
         self.reruns = 0
         self._lock = threading.Lock()
-        self._transaction = deliver_module.run_transaction
-        deliver_module.run_transaction = self._run  # type: ignore[assignment]  # this process only
+        self._transaction = run_transaction  # the function jobs.deliver imported from storage.database
+        mock.patch.object(deliver_module, "run_transaction", self._run).start()  # this process only, for good
 
     def _run(self, engine: Engine, work: Callable[[Session], Any], **kwargs: Any) -> Any:
         runs = 0

@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{store:<11} {r['recall_at_1']:>8.2f} {r['recall_at_3']:>8.2f} {r['mrr']:>6.2f} {lat['p50_ms']:>7.2f}"
               f" {lat['p99_ms']:>7.2f} {syn.get('p50_ms', nan):>13.2f} {syn.get('p99_ms', nan):>6.2f}")
     for store, r in results.items():
-        for miss in r.get("misses") or []:  # type: ignore[union-attr]
+        assert isinstance(r, dict)
+        for miss in r.get("misses") or []:
             print(f"  miss ({store}) {miss}")
     return 0
 

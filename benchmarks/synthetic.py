@@ -419,7 +419,8 @@ def _document(rng: random.Random, text: _Text, kind: DocumentKind, title: str, m
 def _facts(rng: random.Random, members: list[Member], drafts: list[_PlanDraft], docs: list[Document],
            facts: _FactBuffer) -> None:
     """Facts shaped like the ingester's (same predicates and values), each with its evidence sentence."""
-    pages = {d.member_id: d for d in docs if d.kind == DocumentKind.MEMBER_PAGE and d.member_id}
+    pages: dict[int | None, Document] = {d.member_id: d for d in docs
+                                         if d.kind == DocumentKind.MEMBER_PAGE and d.member_id}
     for member in members:
         page = pages.get(member.id)
         if page is None:

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from jobs.analysis import analyse_page
 from jobs.analysis.findings import JoinedFinding, MembershipFinding, PageAnalysis, ReportFinding
@@ -156,7 +157,12 @@ def score_page(page: CorpusPage) -> PageScore:
     return score
 
 
-def summarise(scores: list[PageScore]) -> dict[str, object]:
+class Summary(TypedDict):
+    pages: int
+    kinds: dict[str, dict[str, float | int]]  # per kind: precision, recall, tp, fp, fn
+
+
+def summarise(scores: list[PageScore]) -> Summary:
     kinds: dict[str, dict[str, float | int]] = {}
     for kind in KINDS:
         tp = sum(len(s.found[kind] & s.page.must.get(kind, set())) for s in scores)
@@ -201,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{summary['pages']} pages")
     print(f"{'kind':<12}{'precision':>10}{'recall':>8}{'tp':>5}{'fp':>5}{'fn':>5}")
-    for kind, row in summary["kinds"].items():  # type: ignore[union-attr]
+    for kind, row in summary["kinds"].items():
         print(f"{kind:<12}{row['precision']:>10.2f}{row['recall']:>8.2f}{row['tp']:>5}{row['fp']:>5}{row['fn']:>5}")
     if not args.quiet:
         for line in miss_lines(scores):

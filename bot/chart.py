@@ -36,6 +36,9 @@ COLOURS = {
 }
 NOT_STATED_COLOUR = "#eeeeee"
 
+_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+"""A TrueType font, or Pillow's built-in bitmap font where Pillow was built without FreeType."""
+
 FONT_FILES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
@@ -178,7 +181,7 @@ def save_chart(chart: PlanChart, path: Path) -> Path:
     return path.resolve()
 
 
-def _legend_rows(draw: ImageDraw.ImageDraw, bar: Bar, font: ImageFont.FreeTypeFont,
+def _legend_rows(draw: ImageDraw.ImageDraw, bar: Bar, font: _Font,
                  text: Callable[[str], str]) -> list[list[tuple[int, str, str]]]:
     """Legend entries "■ complete (1)" laid out left to right, wrapping to new rows: (x, colour, label)."""
     rows: list[list[tuple[int, str, str]]] = [[]]
@@ -195,16 +198,16 @@ def _legend_rows(draw: ImageDraw.ImageDraw, bar: Bar, font: ImageFont.FreeTypeFo
     return rows
 
 
-def _height(draw: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont) -> int:
+def _height(draw: ImageDraw.ImageDraw, font: _Font) -> int:
     left, top, right, bottom = draw.textbbox((0, 0), "ÁgjÉ", font=font)
     return int(bottom)
 
 
 @dataclass(frozen=True)
 class _Fonts:
-    title: ImageFont.FreeTypeFont
-    body: ImageFont.FreeTypeFont
-    small: ImageFont.FreeTypeFont
+    title: _Font
+    body: _Font
+    small: _Font
     ascii_only: bool
 
 

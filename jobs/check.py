@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import socket
@@ -394,7 +395,7 @@ class SourceChecker:
             if page.outcome == FetchOutcome.OK:
                 await self._page(report, source, page, baseline=source.first_check, item=item)
             else:
-                await self._db(lambda s, url=item.url, title=item.title: sources.add_item(s, source.id, url, title))
+                await self._db(functools.partial(sources.add_item, source_id=source.id, url=item.url, title=item.title))
             report.items_new += 1
         if report.items_failed or len(items) > self.max_new_items:
             # Forget the validators so the next check reads the index again and picks up what was left.

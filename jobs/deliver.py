@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -51,7 +52,7 @@ from jobs.log_lines import log_line, milliseconds
 from jobs.rate_limit import DeliveryLimiter, DeliveryLimits
 from jobs.sending import AlertSender, SendOutcome, SendResult
 from storage import subscriptions
-from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
+from storage.database import DATABASE_UNAVAILABLE, database_error_line, execute_write, run_transaction
 from storage.models import Chat, ChatKind, Delivery, DeliveryStatus, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Before attempt ``attempt + 1``: base·2^(attempt-1), capped, times a random 0.5–1 so that the
         chats hit by one outage do not all come back in the same second."""
-        return min(self.max_delay, self.base_delay * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.0)
+        doublings: int = 2 ** max(0, attempt - 1)  # typeshed types int ** int as Any (a negative power is a float)
+        return min(self.max_delay, self.base_delay * doublings) * random.uniform(0.5, 1.0)
 
 
 @dataclass
@@ -391,20 +393,23 @@ class Dispatcher:
         fan_out(session, admin_chat_ids=self.admin_chat_ids)
         now = utcnow()
         inactive = select(Chat.id).where(Chat.active == False)  # noqa: E712  (SQL, not Python)
-        result = session.execute(
+        result = execute_write(
+            session,
             update(Delivery)
             .where(_claimable(now, now), col(Delivery.chat_id).in_(inactive))
             .values(status=DeliveryStatus.BLOCKED, last_error="chat inactive", claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     def _due(self, session: Session, *, horizon: datetime) -> list[_Due]:
         """The oldest claimable rows, one per chat (a chat's next row waits for the next batch anyway)."""
         now = utcnow()
+        # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
         ranked = (
-            select(
-                Delivery.id, Delivery.event_id, Delivery.chat_id, Delivery.attempts, Delivery.next_attempt_at,
+            sa_select(
+                col(Delivery.id), col(Delivery.event_id), col(Delivery.chat_id), col(Delivery.attempts),
+                col(Delivery.next_attempt_at),
                 func.row_number().over(partition_by=col(Delivery.chat_id),
                                        order_by=(col(Delivery.next_attempt_at), col(Delivery.id))).label("nth"),
             )
@@ -412,9 +417,10 @@ class Dispatcher:
             .subquery()
         )
         rows = session.execute(
-            select(ranked.c.id, ranked.c.event_id, ranked.c.chat_id, ranked.c.attempts, Chat.kind, Chat.language)
+            sa_select(ranked.c.id, ranked.c.event_id, ranked.c.chat_id, ranked.c.attempts, col(Chat.kind),
+                      col(Chat.language))
             .join(Chat, col(Chat.id) == ranked.c.chat_id)
-            .where(ranked.c.nth == 1, Chat.active == True)  # noqa: E712
+            .where(ranked.c.nth == 1, col(Chat.active) == True)  # noqa: E712
             .order_by(ranked.c.next_attempt_at, ranked.c.id)
             .limit(self.batch_size)
         ).all()
@@ -442,24 +448,26 @@ class Dispatcher:
 
     def _claim(self, session: Session, delivery_id: int) -> bool:
         now = utcnow()
-        result = session.execute(
+        result = execute_write(
+            session,
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, _claimable(now, now))
             .values(status=DeliveryStatus.SENDING, claimed_by=self.owner,
                     claimed_until=now + timedelta(seconds=self.claim_ttl))
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)
 
     def _renew(self, session: Session, delivery_id: int) -> bool:
-        result = session.execute(
+        result = execute_write(
+            session,
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == self.owner,
                    col(Delivery.status) == DeliveryStatus.SENDING)
             .values(claimed_until=utcnow() + timedelta(seconds=self.claim_ttl))
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)
 
     def _release(self, session: Session, delivery_id: int) -> None:
         self._update_claimed(session, delivery_id, status=DeliveryStatus.PENDING, claimed_until=None)
@@ -479,13 +487,14 @@ class Dispatcher:
         self._update_claimed(session, due.id, status=DeliveryStatus.BLOCKED, last_error=error[:1000],
                              claimed_until=None)
         subscriptions.mark_inactive(session, due.chat_id, error or "blocked")
-        others = session.execute(
+        others = execute_write(
+            session,
             update(Delivery)
             .where(col(Delivery.chat_id) == due.chat_id, _claimable(now, now))
             .values(status=DeliveryStatus.BLOCKED, last_error="chat inactive", claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-        return int(others.rowcount or 0)  # type: ignore[attr-defined]
+        return int(others.rowcount or 0)
 
     def _reschedule(
         self, session: Session, delivery_id: int, when: datetime, error: str | None, *, counted: bool
@@ -502,14 +511,15 @@ class Dispatcher:
 
     def _update_claimed(self, session: Session, delivery_id: int, **values: Any) -> None:
         """Change a row only while this dispatcher still holds it, so a late answer never undoes another's."""
-        result = session.execute(
+        result = execute_write(
+            session,
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.claimed_by) == self.owner,
                    col(Delivery.status) == DeliveryStatus.SENDING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             log.warning("delivery %s was no longer claimed by %s; its outcome was not recorded", delivery_id,
                         self.owner)
 

@@ -91,13 +91,13 @@ def detect(
         event(f"member:{member.slug}", EventKind.NEW_MEMBER, f"{member.name_en} joined OGP ({joined.year})",
               joined.evidence, member, joined_year=joined.year)
 
-    for change in result.commitment_changes:
-        plan, commitment = change.plan, change.commitment
-        event(f"commitment:{change.member.slug}:{plan.ordinal}:{commitment.number}:{change.state}",
+    for moved in result.commitment_changes:
+        plan, commitment = moved.plan, moved.commitment
+        event(f"commitment:{moved.member.slug}:{plan.ordinal}:{commitment.number}:{moved.state}",
               EventKind.COMMITMENT_STATE,
-              f"{change.member.name_en}, action plan {plan.ordinal}, commitment {commitment.number}: {change.state}",
-              change.evidence, change.member, plan=plan.ordinal, commitment=commitment.number,
-              commitment_title=commitment.title, previous=change.previous, state=change.state)
+              f"{moved.member.name_en}, action plan {plan.ordinal}, commitment {commitment.number}: {moved.state}",
+              moved.evidence, moved.member, plan=plan.ordinal, commitment=commitment.number,
+              commitment_title=commitment.title, previous=moved.previous, state=moved.state)
     return found
 
 

@@ -387,7 +387,7 @@ async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes, bool]
 
 
 def _redirect_location(response: httpx.Response) -> str | None:
-    location = response.headers.get("location")
+    location: str | None = response.headers.get("location")
     if response.status_code not in REDIRECT_STATUSES or not location:
         return None
     return urljoin(str(response.url), location.strip())

@@ -120,8 +120,8 @@ class _Ingest:
             members_created=self.created, seen_at=self.seen_at,
         )
         for report in reports:
-            value = {"kind": str(report.kind), "member": report.member, "period": report.period,
-                     "is_draft": report.is_draft}
+            value: dict[str, object] = {"kind": str(report.kind), "member": report.member, "period": report.period,
+                                       "is_draft": report.is_draft}
             self._fact(SubjectType.DOCUMENT, document.id if document else None, "report", value, report.evidence)
         for report in listed:
             self._listed_report(report)
@@ -226,7 +226,7 @@ class _Ingest:
             plan.extension_months = extension.months
             if extension.until and extension.months:
                 plan.end_year = _year_months_before(extension.until, extension.months)
-            value = {"months": extension.months, "until": extension.until}
+            value: dict[str, object] = {"months": extension.months, "until": extension.until}
             self._fact(SubjectType.PLAN, plan.id, "extension", value, extension.evidence)
         self.session.add(plan)
         for tally in a.of_type(TallyFinding):

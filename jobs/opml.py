@@ -14,6 +14,7 @@ Only the standard XML entities (``&amp;`` and friends) and character references 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 from xml.parsers import expat
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
@@ -40,7 +41,7 @@ class _Refused(Exception):
     """Raised from inside an expat handler to stop parsing at once."""
 
 
-def _refuse(reason: str) -> None:
+def _refuse(reason: str) -> NoReturn:
     raise _Refused(reason)
 
 

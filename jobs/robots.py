@@ -53,6 +53,13 @@ class RobotsVerdict:
     retry_after_s: float | None = None  # when asking again may give another answer (robots.txt unreachable)
 
 
+class _Rules(RobotFileParser):
+    """RobotFileParser with the two switches its __init__ sets and can_fetch reads, which typeshed leaves out."""
+
+    allow_all: bool
+    disallow_all: bool
+
+
 @dataclass
 class _Entry:
     rules: RobotFileParser
@@ -101,7 +108,7 @@ class RobotsCache:
             return entry
 
     def _read(self, answer: RobotsAnswer, *, previous: _Entry | None) -> _Entry:
-        rules = RobotFileParser()
+        rules = _Rules()
         status = answer.status
         if status is not None and 200 <= status < 300:
             rules.parse(answer.body.decode("utf-8", errors="replace").splitlines())

@@ -56,7 +56,8 @@ def _finding_from_dict(data: dict[str, Any]) -> Finding:
             fields[name] = date.fromisoformat(fields[name])
     if "kind" in fields and cls is finding_types.ReportFinding:
         fields["kind"] = DocumentKind(fields["kind"])
-    return cls(**fields)
+    finding: Finding = cls(**fields)  # _TYPES holds the findings module's Finding dataclasses
+    return finding
 
 
 def dump(analyses: list[PageAnalysis], seen_on: date) -> dict[str, Any]:

@@ -98,10 +98,12 @@ async def _run(engine: Engine, settings: Settings, *, chat: bool, role: Role) ->
                     # input() cannot be interrupted from the event loop, so the chat gets a daemon thread of
                     # its own; leaving the chat (quit, Ctrl-D) stops the whole program like a signal would.
                     conversation = ConversationEngine(engine)
-                    threading.Thread(
-                        target=lambda: (run_chat(conversation, database=engine), loop.call_soon_threadsafe(stop.set)),
-                        daemon=True,
-                    ).start()
+
+                    def chat_then_stop() -> None:
+                        run_chat(conversation, database=engine)
+                        loop.call_soon_threadsafe(stop.set)
+
+                    threading.Thread(target=chat_then_stop, daemon=True).start()
                 else:
                     print("Stop with Ctrl-C or SIGTERM.", flush=True)
                 await stop.wait()

@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -139,6 +140,15 @@ def session_scope(engine: Engine, *, dry_run: bool = False) -> Iterator[Session]
         raise
     finally:
         session.close()
+
+
+def execute_write(session: Session, statement: UpdateBase) -> CursorResult[Any]:
+    """Run an INSERT, UPDATE or DELETE in ``session``; its result says how many rows it changed (``rowcount``).
+
+    SQLModel types ``Session.execute`` as returning a plain ``Result`` whatever the statement; for these
+    statements SQLAlchemy returns a ``CursorResult``, the class that has ``rowcount``.
+    """
+    return cast("CursorResult[Any]", session.execute(statement))
 
 
 TRANSACTION_ATTEMPTS = 4

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,6 +35,21 @@ class NewEvent:
     baseline: bool = False
 
 
+class _EventValues(TypedDict):
+    """The columns of a new event row, as inserted and then handed back as an ``Event``."""
+
+    key: str
+    kind: str
+    member_id: int | None
+    source_id: int | None
+    title: str
+    url: str
+    evidence: str
+    payload: str
+    baseline: bool
+    created_at: datetime
+
+
 def record_events(session: Session, proposed: Sequence[NewEvent], *, now: datetime | None = None) -> list[Event]:
     """Store the proposed events whose key is new; returns only those, in the order proposed."""
     created: list[Event] = []
@@ -43,7 +58,7 @@ def record_events(session: Session, proposed: Sequence[NewEvent], *, now: dateti
         if new.key in seen_keys:
             continue
         seen_keys.add(new.key)
-        values = {
+        values: _EventValues = {
             "key": new.key[:300],
             "kind": str(new.kind),
             "member_id": new.member_id,
@@ -55,7 +70,7 @@ def record_events(session: Session, proposed: Sequence[NewEvent], *, now: dateti
             "baseline": new.baseline,
             "created_at": now or utcnow(),
         }
-        event_id = session.execute(_insert_if_new(session).values(**values).returning(Event.id)).scalar()
+        event_id = session.execute(_insert_if_new(session).values(**values).returning(col(Event.id))).scalar()
         if event_id is not None:
             created.append(Event(id=event_id, **values))
     return created

@@ -123,6 +123,8 @@ def set_member_status(
         session.refresh(member, with_for_update=True)
     if member.status == new:
         return None
+    if member.id is None:  # its history row needs the member's id: add and flush a new member first
+        raise ValueError(f"member {member.name_en!r} is not stored yet")
     change = MemberStatusChange(
         member_id=member.id,
         previous_status=member.status,

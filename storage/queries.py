@@ -145,7 +145,7 @@ def commitment(session: Session, plan_id: int, number: int) -> Commitment | None
 
 def commitments(session: Session, plan_id: int) -> list[Commitment]:
     return list(session.exec(
-        select(Commitment).where(Commitment.plan_id == plan_id).order_by(Commitment.number)
+        select(Commitment).where(Commitment.plan_id == plan_id).order_by(col(Commitment.number))
     ).all())
 
 
@@ -165,7 +165,7 @@ def latest_reports(session: Session, member_id: int, limit: int = 5) -> list[Doc
 
 
 def document_count(session: Session) -> int:
-    return int(session.exec(select(func.count(Document.id))).one())
+    return int(session.exec(select(func.count(col(Document.id)))).one())
 
 
 def document(session: Session, document_id: int) -> Document | None:
@@ -261,7 +261,8 @@ class MemberProfile:
 
 
 def _table(model: Any) -> Table:
-    return model.__table__  # SQLModel table classes carry their Core table
+    table: Table = model.__table__  # SQLModel table classes carry their Core table (SQLModel does not declare it)
+    return table
 
 
 _MEMBER, _PARENT = _table(Member), _table(Member).alias("parent")

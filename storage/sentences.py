@@ -99,7 +99,8 @@ def search_sentences(session: Session, combinations: Sequence[Sequence[Group]], 
     named = [[*combo, *name] for combo in combos for name in mentions] if member_id is not None else []
     sql, params = build_query(dialect, combos, member_id, limit, named)
     rows = session.connection().execute(text(sql), params).all()
-    return [SentenceHit(*row[:8], float(row[8]), row[9], row[10], _datetime(row[11])) for row in rows]
+    return [SentenceHit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], float(row[8]), row[9], row[10],
+                        _datetime(row[11])) for row in rows]
 
 
 def _datetime(value: datetime | str) -> datetime:
@@ -149,7 +150,7 @@ def sentence_frequencies(session: Session, groups: Sequence[Group], cap: int) ->
 def _common_lexemes(session: Session) -> tuple[dict[str, float], float]:
     """PostgreSQL's commonest lexemes of ``sentence.terms_vector`` with their share of the rows, and the
     number of rows; empty before the table was first analysed (then every group is counted)."""
-    key = session.get_bind().url.render_as_string(hide_password=True)
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
     now = time.monotonic()
     cached = _common_stats.get(key)
     if cached is not None and now - cached[0] < COMMON_STATS_SECONDS:

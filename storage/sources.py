@@ -125,8 +125,8 @@ class LeasedSource:
     next_check_at: datetime
 
 
-_LEASED = (Source.id, Source.url, Source.label, Source.kind, Source.interval_seconds, Source.etag,
-           Source.last_modified, Source.content_hash, Source.next_check_at)
+_LEASED = tuple(col(c) for c in (Source.id, Source.url, Source.label, Source.kind, Source.interval_seconds,
+                                  Source.etag, Source.last_modified, Source.content_hash, Source.next_check_at))
 
 
 def lease_due(
@@ -143,7 +143,7 @@ def lease_due(
     """
     moment = now or utcnow()
     free = or_(col(Source.lease_expires_at).is_(None), col(Source.lease_expires_at) < moment)
-    due = (Source.enabled == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
+    due = (col(Source.enabled) == True, col(Source.next_check_at) <= (due_by or moment))  # noqa: E712
     candidates = (
         select(Source.id).where(*due, free)
         .order_by(col(Source.next_check_at), col(Source.id))
@@ -177,7 +177,7 @@ def lease_sources(
         .returning(*_LEASED)
     )
     if due_only:
-        statement = statement.where(Source.enabled == True, col(Source.next_check_at) <= moment)  # noqa: E712
+        statement = statement.where(col(Source.enabled) == True, col(Source.next_check_at) <= moment)  # noqa: E712
     return [LeasedSource(*row) for row in session.execute(statement).all()]
 
 
@@ -231,7 +231,8 @@ MAX_BACKOFF = timedelta(days=1)
 def failure_delay(failures: int, interval: timedelta, retry_after_s: float | None = None) -> timedelta:
     """Wait before checking a failing source again: soon after one failure, doubling each time after that,
     never more than a day (or the source's own interval, if longer); a server's Retry-After wins if longer."""
-    delay = min(FIRST_RETRY * 2 ** max(failures - 1, 0), max(MAX_BACKOFF, interval))
+    doublings: int = 2 ** max(failures - 1, 0)  # typeshed types int ** int as Any (a negative power is a float)
+    delay = min(FIRST_RETRY * doublings, max(MAX_BACKOFF, interval))
     if retry_after_s:
         delay = max(delay, timedelta(seconds=retry_after_s))
     return delay

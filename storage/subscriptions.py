@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from storage.database import execute_write
 from storage.models import Chat, ChatKind, EventKind, Subscription, SubscriptionKind, utcnow
 from storage.names import normalize
 
@@ -129,8 +130,8 @@ def unsubscribe(session: Session, chat_id: int, subscription_id: int) -> Subscri
 
 
 def unsubscribe_all(session: Session, chat_id: int) -> int:
-    result = session.execute(delete(Subscription).where(col(Subscription.chat_id) == chat_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = execute_write(session, delete(Subscription).where(col(Subscription.chat_id) == chat_id))
+    return int(result.rowcount or 0)
 
 
 def chat_subscriptions(session: Session, chat_id: int) -> list[Subscription]:

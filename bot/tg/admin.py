@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -69,7 +69,7 @@ class Html(str):
 class AdminCall:
     """One admin command as the operations below need it: who, where, in which language, with what."""
 
-    application: Application  # type: ignore[type-arg]
+    application: Application
     services: BotServices
     message: Message
     command: str
@@ -290,7 +290,7 @@ COMMANDS: dict[str, Operation] = {
 # -- wiring ---------------------------------------------------------------------------------------------
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Add the admin commands; the application must carry ``BotServices`` (``bot.tg.services.attach``)."""
     for name, operation in COMMANDS.items():
         # MESSAGE only: an edited command must not add, pause or check a second time.
@@ -298,7 +298,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(handler, group=ADMIN_HANDLER_GROUP)
 
 
-def _guarded(name: str, operation: Operation) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+"""What python-telegram-bot calls for an update: an ``async def`` taking the update and the context."""
+
+
+def _guarded(name: str, operation: Operation) -> UpdateCallback:
     """Refuse non-admins (and log it), turn an admin's mistake into its one-line reason, hide tracebacks."""
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

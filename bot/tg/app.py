@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 ADMIN_MODULE = "bot.tg.admin"
 
 
-def build_application(settings: TelegramSettings, services: BotServices) -> Application:  # type: ignore[type-arg]
+def build_application(settings: TelegramSettings, services: BotServices) -> Application:
     if settings.telegram_token is None:
         raise ValueError("no Telegram bot token: set OGP_WATCH_TELEGRAM_TOKEN")
     base_url = settings.telegram_api_url.rstrip("/")  # PTB appends "<token>/<method>" itself
@@ -54,7 +54,7 @@ def file_url_for(base_url: str) -> str | None:
     return base_url.removesuffix("/bot") + "/file/bot" if base_url.endswith("/bot") else None
 
 
-def _register_admin(application: Application) -> None:  # type: ignore[type-arg]
+def _register_admin(application: Application) -> None:
     """The admin commands, when their module is there (it is written separately); an error inside the
     module is not hidden, only its absence is."""
     if importlib.util.find_spec(ADMIN_MODULE) is None:
@@ -67,7 +67,7 @@ def _register_admin(application: Application) -> None:  # type: ignore[type-arg]
     register(application)
 
 
-async def set_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+async def set_command_menus(application: Application) -> None:
     """The command menu in English for everyone, and in Spanish for Spanish-speaking clients. A refusal
     is logged, not fatal: the bot works without a menu."""
     for language in LANGUAGES:
@@ -79,7 +79,7 @@ async def set_command_menus(application: Application) -> None:  # type: ignore[t
     await set_admin_menus(application)
 
 
-async def set_admin_menus(application: Application) -> None:  # type: ignore[type-arg]
+async def set_admin_menus(application: Application) -> None:
     """Admins see the admin commands too, in their private chat with the bot (a chat-scoped menu). Telegram
     refuses the scope for an admin who has never started the bot: that admin gets the menu next time."""
     for admin_id in sorted(services_of(application).settings.admin_ids):

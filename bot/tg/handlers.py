@@ -76,7 +76,7 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Add the chat's handlers; ``build_application`` calls it before the admin commands are added."""
     application.bot_data.setdefault(INDEX_KEY, MemberIndex())
     text = NEW_MESSAGES & filters.TEXT & ~filters.COMMAND
@@ -395,7 +395,7 @@ def _services(context: Context) -> BotServices:
 
 
 def _index(context: Context) -> MemberIndex:
-    return context.application.bot_data[INDEX_KEY]  # type: ignore[no-any-return]
+    return context.application.bot_data[INDEX_KEY]
 
 
 async def _in_database(context: Context, work: Callable[[Session], T]) -> T:
@@ -459,7 +459,7 @@ async def _may_change(update: Update, context: Context) -> bool:
     return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
-def _known_commands(application: Application) -> set[str]:  # type: ignore[type-arg]
+def _known_commands(application: Application) -> set[str]:
     return {
         command
         for handlers in application.handlers.values()

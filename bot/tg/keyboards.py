@@ -61,7 +61,7 @@ def read_callback(data: str | None) -> Callback | None:
         if match:
             if kind is CommitmentsPage:
                 return CommitmentsPage(member_id=int(match.group(2)), page=int(match.group(1)))
-            return kind(int(match.group(1)))  # type: ignore[no-any-return]
+            return kind(int(match.group(1)))
     return None
 
 

@@ -49,7 +49,7 @@ def webhook_path(webhook_url: str) -> str:
 
 @asynccontextmanager
 async def receiving_updates(
-    application: Application,  # type: ignore[type-arg]
+    application: Application,
     settings: TelegramSettings,
     *,
     health: HealthCheck,

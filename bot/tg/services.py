@@ -33,9 +33,9 @@ class BotServices:
         return user_id is not None and user_id in self.settings.admin_ids
 
 
-def services_of(application: Application) -> BotServices:  # type: ignore[type-arg]
-    return application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+def services_of(application: Application) -> BotServices:
+    return application.bot_data[SERVICES_KEY]
 
 
-def attach(application: Application, services: BotServices) -> None:  # type: ignore[type-arg]
+def attach(application: Application, services: BotServices) -> None:
     application.bot_data[SERVICES_KEY] = services

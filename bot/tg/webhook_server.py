@@ -48,9 +48,9 @@ class WebhookCounters:
 
 
 class _TelegramUpdates(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, bot_application: Application, secret: str, counters: WebhookCounters) -> None:  # type: ignore[type-arg]
+    def initialize(self, bot_application: Application, secret: str, counters: WebhookCounters) -> None:
         # (tornado's RequestHandler takes "application" itself: the tornado app)
         self.bot_application = bot_application
         self.secret = secret
@@ -85,7 +85,7 @@ class _TelegramUpdates(tornado.web.RequestHandler):
 
 
 class _Health(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("GET", "HEAD")  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("GET", "HEAD")
 
     def initialize(self, check: HealthCheck) -> None:
         self.check = check
@@ -101,7 +101,7 @@ class _Health(tornado.web.RequestHandler):
 
 
 class _Metrics(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("GET",)
 
     def initialize(self, render: MetricsText, counters: WebhookCounters) -> None:
         self.render_metrics = render
@@ -122,7 +122,7 @@ class WebhookServer:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         *,
         path: str,
         secret: str,

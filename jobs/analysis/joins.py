@@ -138,11 +138,11 @@ def _relative_joins(s: Sentence) -> list[Join]:
         name = member_name(re.split(r"['’]s\s+", m.group("name"))[-1])  # "Putin's Russia"
         if name and gazetteer_country(name):
             out.append(Join(name, int(m.group("year")), False, s))
-    m = _SPANISH_RELATIVE.search(s.clean)
-    if m and OGP_NAMED.search(s.clean[: m.start()]):
+    spanish = _SPANISH_RELATIVE.search(s.clean)
+    if spanish and OGP_NAMED.search(s.clean[: spanish.start()]):
         lead = countries_in(s.clean[:60])
         if lead:
-            out.append(Join(lead[0], int(m.group("year")), False, s))
+            out.append(Join(lead[0], int(spanish.group("year")), False, s))
     return out
 
 
@@ -189,8 +189,9 @@ def _new_members_list(sentences: list[Sentence], i: int) -> list[Join]:
             if found:
                 out.append(Join(found, int(years[0]), True, item, in_country.name_en))
                 continue
-        if gazetteer_country(line) is not None:
-            out.append(Join(gazetteer_country(line).name_en, int(years[0]), False, item))  # type: ignore[union-attr]
+        line_country = gazetteer_country(line)
+        if line_country is not None:
+            out.append(Join(line_country.name_en, int(years[0]), False, item))
             continue
         break
     return out
@@ -296,10 +297,11 @@ def _header_join(sentences: list[Sentence], i: int, page_member: str | None) -> 
     for back in range(i - 1, max(-1, i - 4), -1):  # the member's name is the card's heading, just above
         line = re.sub(r"^Image\s+for\s+", "", sentences[back].clean).strip(" .")
         name, _, country = line.partition(", ")
-        if country and as_country(country) and not gazetteer_country(name):
+        in_country = gazetteer_country(country) if country and as_country(country) else None
+        if in_country is not None and not gazetteer_country(name):
             local = member_name(name, local=True)
             if local:
-                return [Join(local, year, True, sentences[i], gazetteer_country(country).name_en)]  # type: ignore[union-attr]
+                return [Join(local, year, True, sentences[i], in_country.name_en)]
         found = member_name(line) if len(line.split()) <= 6 else None
         if found:
             return [Join(found, year, gazetteer_country(found) is None, sentences[i])]

@@ -88,9 +88,9 @@ def _member(raw: str, page_member: str | None) -> str | None:
         return known.name_en
     if page_member and member_key(raw) == member_key(page_member):
         return page_member
-    known = local_member(raw)
-    if known is not None:
-        return known.name
+    local = local_member(raw)
+    if local is not None:
+        return local.name
     return raw if _LOCAL_NAME.search(raw) else None
 
 

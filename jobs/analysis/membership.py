@@ -368,7 +368,8 @@ def membership_findings(
                     effective_basis=when.basis if when else None,
                 )
             )
-        findings += sorted(per_status, key=_chronological)
+        in_order = sorted(per_status, key=_chronological)
+        findings += in_order
     # A join stated apart from the member's status still says where the member is.
     countries = {f.member: f.country for f in findings if isinstance(f, MembershipFinding) and f.country}
     findings = [replace(f, country=countries[f.member]) if isinstance(f, JoinedFinding) and not f.country

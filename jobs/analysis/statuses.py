@@ -170,8 +170,8 @@ def inactivity(s: Sentence) -> list[Statement]:
     for m in _INACTIVE_PASSIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or _COMMITMENT_SUBJECT.search(text[: m.start()]):
             continue
-        for name in listed_subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron designados"
-            out.append(Statement(name, "inactive", False, s, None, "inactive", at=m.start()))
+        for listed in listed_subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron designados"
+            out.append(Statement(listed, "inactive", False, s, None, "inactive", at=m.start()))
         name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(Statement(name, "inactive", False, s, country, "inactive", at=m.start()))

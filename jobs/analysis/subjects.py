@@ -158,8 +158,9 @@ def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | N
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
     demonym = _DEMONYM_GOVERNMENT.search(prefix)  # "the Hungarian government": Hungary, not "the government"
-    if demonym and gazetteer().by_demonym(demonym.group(1)) is not None:
-        return gazetteer().by_demonym(demonym.group(1)).name_en, False, None  # type: ignore[union-attr]
+    demonym_country = gazetteer().by_demonym(demonym.group(1)) if demonym else None
+    if demonym_country is not None:
+        return demonym_country.name_en, False, None
     if _ANAPHOR.search(prefix):
         if NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
             return None, False, None

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import IO, TextIO
+from typing import IO
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -37,7 +37,7 @@ def _snapshot(engine: Engine) -> Iterator[Session]:
                 session.rollback()
 
 
-def export(engine: Engine, kind: ExportKind | str, export_format: ExportFormat | str, out: TextIO, *,
+def export(engine: Engine, kind: ExportKind | str, export_format: ExportFormat | str, out: IO[str], *,
            max_bytes: int | None = None) -> int:
     """Write every row of ``kind`` to ``out``; returns how many rows. ``ExportTooLarge`` past ``max_bytes``."""
     exported = table(kind)
@@ -63,7 +63,7 @@ def export_to_file(engine: Engine, kind: ExportKind | str, export_format: Export
         spool.close()
         raise
     spool.seek(0)
-    return spool, count  # type: ignore[return-value]
+    return spool, count
 
 
 def export_filename(kind: ExportKind | str, export_format: ExportFormat | str, now: datetime | None = None) -> str:

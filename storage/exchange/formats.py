@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import IO, Any
 
 from storage.exchange.spreadsheet import neutralise
 from storage.exchange.tables import Row
@@ -41,7 +41,7 @@ class ExportTooLarge(Exception):
 class _CappedWriter:
     """A text stream that counts the UTF-8 bytes written through it and refuses to pass a cap."""
 
-    def __init__(self, out: TextIO, max_bytes: int | None) -> None:
+    def __init__(self, out: IO[str], max_bytes: int | None) -> None:
         self.out = out
         self.max_bytes = max_bytes
         self.written = 0
@@ -82,7 +82,7 @@ def _csv_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write_rows(rows: Iterable[Row], columns: tuple[str, ...], out: TextIO, export_format: ExportFormat | str, *,
+def write_rows(rows: Iterable[Row], columns: tuple[str, ...], out: IO[str], export_format: ExportFormat | str, *,
                max_bytes: int | None = None) -> int:
     """Write ``rows`` to ``out``; returns how many. Raises ``ExportTooLarge`` past ``max_bytes``."""
     sink = _CappedWriter(out, max_bytes)
