@@ -298,7 +298,7 @@ class Dispatcher:
         The row is claimed before waiting for the rate limiter, not after: a claim lost to another
         dispatcher then costs no slot, so dispatchers sharing the outbox each keep their share of the rate.
         """
-        if not await self._writes.run(lambda session: self._claim(session, due.id), row=due.id):
+        if not await self._take(due):
             return False
         loop = asyncio.get_running_loop()
         claim_ends = loop.time() + self.claim_ttl
@@ -324,6 +324,19 @@ class Dispatcher:
             raise
         await self._record(due, result, stats, answered, claim_ends)
         return True
+
+    async def _take(self, due: _Due) -> bool:
+        """Claim the row. Cancelling the wait does not undo the claim, which its transaction commits anyway
+        (a sibling send found the token revoked, a stop): then the row is given back before the cancellation
+        goes on, instead of staying claimed, unsent, until the claim expires."""
+        claim = asyncio.ensure_future(self._writes.run(lambda session: self._claim(session, due.id), row=due.id))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            [claimed] = await asyncio.gather(claim, return_exceptions=True)
+            if claimed is True:
+                await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
+            raise
 
     async def _send_claimed(self, due: _Due) -> SendResult:
         if due.html is None:
