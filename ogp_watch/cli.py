@@ -330,9 +330,10 @@ def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
     ids = list(args.source)
     with Session(engine) as session:
         if args.all:
-            ids = [source.id for source in sources.all_sources(session) if source.id is not None]
-        for source_id in ids:
-            source_admin.get(session, source_id)  # an unknown id is an error before anything is fetched
+            ids = sources.all_source_ids(session)
+        else:
+            for source_id in ids:
+                source_admin.get(session, source_id)  # an unknown id is an error before anything is fetched
     reports = asyncio.run(check_now(engine, fetch_policy(settings), ids or None, settings.check_concurrency,
                                     on_done=lambda report: print(report.summary(), flush=True)))
     if not reports:

@@ -19,6 +19,7 @@ import benchmarks.checks
 from benchmarks.checks.database_setup import add_sources, knowledge_counts, refuse_non_empty
 from benchmarks.checks.measure import StatementCounter, allowed_cpus, load_average, pin_to
 from benchmarks.checks.pages import REPORT_SHARE, WARM_UP, render
+from benchmarks.checks.peer import cost_curve, vs_urlwatch
 from benchmarks.checks.profiling import profile_round
 from benchmarks.checks.rounds import ROW_HEADER, STAGE_HEADER, run_round
 from benchmarks.checks.site import SiteProcess
@@ -44,9 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     parser.add_argument("--profile", action="store_true",
                         help="afterwards, run the steady-state mix once more under cProfile, print the top functions")
+    parser.add_argument("--vs-urlwatch", action="store_true",
+                        help="instead: `ogp-watch check --all` and urlwatch 2.29 as whole processes, in turn, over the "
+                             "shared peer's 1,000 unchanged pages (../shared/bench/peer_urlwatch.sh)")
+    parser.add_argument("--runs", type=int, default=5, help="pairs of runs for --vs-urlwatch")
+    parser.add_argument("--cost-curve", metavar="SIZES",
+                        help="instead: one `ogp-watch check --all` of N unchanged sources per size, e.g. "
+                             "1000,10000,50000")
     add_worker_arguments(parser, processes="checker processes",
                          what="each claims due sources itself, as production workers do")
     args = parser.parse_args(argv)
+    if args.vs_urlwatch:
+        if args.runs < 1:
+            parser.error("--runs must be at least 1")
+        return vs_urlwatch(args.runs)
+    if args.cost_curve:
+        try:
+            sizes = [int(size.replace("_", "")) for size in args.cost_curve.split(",")]
+        except ValueError:
+            parser.error(f"--cost-curve takes sizes separated by commas, like 1000,10000,50000: {args.cost_curve!r}")
+        if any(size < 1 for size in sizes):
+            parser.error("--cost-curve sizes must be at least 1")
+        return cost_curve(sizes)
     in_workers = check_worker_arguments(parser, args, processes="checker processes")
     if in_workers and args.profile:
         parser.error("--profile profiles the in-process checker: leave out --workers/--worker-processes")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, select
 
 from jobs.check import CheckReport, SourceChecker
@@ -98,6 +98,26 @@ def test_a_report_page_yields_its_events_once_and_an_unchanged_page_costs_no_ana
     assert local_site.requests[-1].headers.get("if-none-match")  # conditional GET answered with 304
     health = source(engine, source_id)
     assert health.checks == 2 and health.last_status == CheckStatus.UNCHANGED and health.consecutive_failures == 0
+
+
+def test_a_round_of_unchanged_checks_costs_well_under_one_sql_statement_each(engine, local_site) -> None:
+    """Most checks find nothing new: leases are taken a lane-full at a time and unchanged checks are recorded
+    together, so a round of 304s is a handful of statements, not four per source."""
+    ids = []
+    for n in range(40):
+        local_site.page(f"/plain/{n}/", SYNTHETIC.format(title=f"Synthetic plain {n}"))
+        ids.append(add_source(engine, local_site.url(f"/plain/{n}/"), SourceKind.PAGE))
+    check(engine, *ids)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        again = check(engine, *ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert {r.status for r in again} == {CheckStatus.UNCHANGED}
+    assert len(statements) <= len(ids) // 3, statements  # 4 per check before: lease, snapshot, record, read
+    assert all(source(engine, i).checks == 2 and source(engine, i).lease_owner is None for i in ids)
 
 
 def test_the_same_body_without_validators_is_unchanged_by_its_hash(engine, local_site) -> None:

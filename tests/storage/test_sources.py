@@ -140,3 +140,32 @@ def test_a_long_call_leases_each_source_from_the_moment_it_is_claimed(session: S
     session.commit()
     assert claimed is not None
     assert sources.claim_next_due(session, owner="worker-2", lease=LEASE, now=now + timedelta(minutes=1)) is None
+
+
+def test_lease_due_leases_a_lane_full_in_one_statement_with_what_the_checks_need(session: Session) -> None:
+    ids = [_add(session, f"https://synthetic.example/{n}/", interval=60 * (n + 1)) for n in range(5)]
+    now = T0 + timedelta(minutes=1)
+    leased = sources.lease_due(session, owner="worker-1", lease=LEASE, limit=3, now=now)
+    session.commit()
+    assert [s.id for s in leased] == ids[:3]  # most overdue first (all equally overdue: by id)
+    assert [(s.url, s.interval_seconds, s.etag) for s in leased][0] == ("https://synthetic.example/0/", 60, None)
+    rest = sources.lease_due(session, owner="worker-2", lease=LEASE, limit=3, now=now)
+    assert [s.id for s in rest] == ids[3:]  # what worker-1 holds is not leased again
+    assert sources.lease_due(session, owner="worker-3", lease=LEASE, limit=3, now=now) == []
+
+
+def test_unchanged_checks_are_recorded_together_and_a_lost_lease_is_not_overwritten(session: Session) -> None:
+    mine, lost = _add(session, "https://synthetic.example/a/"), _add(session, "https://synthetic.example/b/")
+    now = T0 + timedelta(minutes=1)
+    sources.lease_due(session, owner="worker-1", lease=LEASE, limit=2, now=now)
+    later = now + LEASE + timedelta(minutes=1)  # worker-1's lease on "b" ran out and worker-2 took it
+    assert sources.claim(session, lost, owner="worker-2", lease=LEASE, now=later, due_only=False)
+    checked = [sources.UnchangedCheck(source_id, 304, later, later + timedelta(hours=1)) for source_id in (mine, lost)]
+    assert sources.record_unchanged(session, checks=checked, owner="worker-1") == 1
+    session.commit()
+    recorded, taken_over = sources.get_source(session, mine), sources.get_source(session, lost)
+    assert recorded is not None and taken_over is not None
+    assert (recorded.last_status, recorded.last_http_status, recorded.checks, recorded.lease_owner) == (
+        CheckStatus.UNCHANGED, 304, 1, None)
+    assert recorded.next_check_at == later + timedelta(hours=1)
+    assert (taken_over.checks, taken_over.lease_owner) == (0, "worker-2")  # worker-2's check stands
