@@ -76,12 +76,12 @@ def test_sources_list_reads_the_database_without_the_chat_or_page_analysis(
     cli_env: dict[str, str], capsys, tmp_path: Path
 ) -> None:
     """Once the first start has loaded the starter data (through ingest, once per database), a start has a
-    migrated schema to check and nothing to load."""
+    migrated schema to check (without Alembic) and nothing to load."""
     code, _, err = run_cli(capsys, "sources", "list")
     assert code == 0, err
     modules, out = command(tmp_path, "sources", "list", env=cli_env)
     assert "OGP: IRM reports" in out  # a default source, read from the database
-    assert imported(modules, TELEGRAM_AND_ANALYSIS + CHAT + READING_PAGES + ("httpx", "jobs.check")) == []
+    assert imported(modules, TELEGRAM_AND_ANALYSIS + CHAT + READING_PAGES + ("httpx", "jobs.check", "alembic")) == []
 
 
 def test_a_check_of_unchanged_sources_loads_no_page_analysis(
