@@ -7,6 +7,10 @@ threads so that a long crawl never stalls the chat bot sharing the loop.
 Every check holds the source's lease (``storage.sources.claim``), so one source is never checked twice
 at once; what a check learns about one page is written in one transaction, re-run on a write conflict,
 so two workers seeing the same report at once still leave one document and one event.
+
+Page analysis, ingest and the listing and feed parsers are imported by the steps that use them: a check
+that finds its source unchanged (a 304, or the same bytes) loads none of them, which is most checks, and
+all of ``ogp-watch check`` when nothing changed.
 """
 
 from __future__ import annotations
@@ -24,25 +28,23 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from jobs import detect
-from jobs.analysis import PageAnalysis, analyse_page
-from jobs.analysis.findings import ReportFinding
-from jobs.feeds import parse_feed
 from jobs.fetch import Fetcher, FetchOutcome, FetchResult
-from jobs.ingest import ingest
-from jobs.items import Item
-from jobs.listings import parse_listing
 from jobs.log_lines import LogValue, log_line, milliseconds
 from storage import events, sources
 from storage.database import DATABASE_UNAVAILABLE, database_error_line, run_transaction
 from storage.events import NewEvent
 from storage.models import CheckStatus, Event, Source, SourceKind, utcnow
 from storage.sources import LeasedSource
+
+if TYPE_CHECKING:
+    from jobs.analysis.findings import PageAnalysis
+    from jobs.items import Item
 
 log = logging.getLogger(__name__)
 
@@ -405,10 +407,14 @@ class SourceChecker:
     async def _new_items(self, source: _Snapshot, fetched: FetchResult, report: CheckReport) -> list[Item]:
         """Items not seen before, oldest first; older listing pages are read only while all items are new."""
         if source.kind == SourceKind.FEED:
+            from jobs.feeds import parse_feed
+
             feed = parse_feed(fetched.body, fetched.final_url)
             if feed.error and not feed.items:
                 raise _SourceUnreadable(feed.error)
             return list(reversed(await self._unknown(source, feed.items)))
+        from jobs.listings import parse_listing
+
         collected: list[Item] = []
         page, pages = fetched, 1
         while True:
@@ -441,17 +447,24 @@ class SourceChecker:
 
     async def _index(self, report: CheckReport, source: _Snapshot, fetched: FetchResult) -> None:
         """The IRM reports a changed listing or feed names, recorded before (or without) fetching their pages."""
+        from jobs.analysis import analyse_page
+        from jobs.analysis.findings import ReportFinding
+
         analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
         if any(r.url for r in analysis.of_type(ReportFinding)):
             await self._store(report, source, analysis, baseline=source.first_check)
 
     async def _page(self, report: CheckReport, source: _Snapshot, fetched: FetchResult, *, baseline: bool,
                     item: Item | None = None) -> None:
+        from jobs.analysis import analyse_page
+
         analysis = await asyncio.to_thread(analyse_page, fetched.body, fetched.final_url, fetched.content_type)
         await self._store(report, source, analysis, baseline=baseline, item=item)
 
     async def _store(self, report: CheckReport, source: _Snapshot, analysis: PageAnalysis, *, baseline: bool,
                      item: Item | None = None) -> None:
+        from jobs.ingest import ingest
+
         def store(session: Session) -> list[Event]:
             result = ingest(session, analysis)
             proposed = detect.detect(session, analysis, result, source_id=source.id, baseline=baseline)

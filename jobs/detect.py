@@ -8,12 +8,16 @@ which is what lets ``storage.events.record_events`` keep each one to a single ev
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session, col, func, select
 
 from jobs.analysis.findings import JoinedFinding, PageAnalysis, ReportFinding
-from jobs.ingest import IngestResult
 from storage.events import NewEvent
 from storage.models import EventKind, Member, MemberStatus, MemberStatusChange, Source
+
+if TYPE_CHECKING:  # ingest (and the sentence index behind it) is not needed to tell that a source is failing
+    from jobs.ingest import IngestResult
 
 STATUS_EVENT_KINDS = {
     MemberStatus.WITHDRAWN: EventKind.MEMBER_WITHDRAWN,

@@ -12,9 +12,6 @@ from collections import Counter
 
 from sqlmodel import Session
 
-from jobs.analysis.joins import countries_in
-from jobs.analysis.language import detect_language
-from jobs.analysis.text import split_sentences
 from storage.knowledge import find_member
 from storage.models import Document
 from storage.sentences import documents_without_sentences, replace_sentences
@@ -29,6 +26,11 @@ def index_document(session: Session, document: Document, member_id: int | None =
                    language: str | None = None) -> int:
     """(Re)index ``document``'s sentences; ``member_id`` is the member the page is about when the document
     itself names none (a news item's subject). Returns how many sentences were indexed."""
+    # Imported here: every start calls index_missing, which most often finds nothing to index and then
+    # needs none of the page analysis.
+    from jobs.analysis.language import detect_language
+    from jobs.analysis.text import split_sentences
+
     assert document.id is not None
     sentences = [s.text for s in split_sentences(document.text)]
     owner = document.member_id or member_id or _named_throughout(session, sentences)
@@ -43,6 +45,8 @@ NAMED_SHARE = 0.75
 def _named_throughout(session: Session, sentences: list[str]) -> int | None:
     """The member a page about no member in particular keeps naming ("El Gobierno se queda solo", a column
     on Mexico), when one country dominates its mentions; its sentences then answer questions about it."""
+    from jobs.analysis.joins import countries_in
+
     counts = Counter(c for s in sentences for c in countries_in(s))
     if not counts:
         return None

@@ -21,7 +21,6 @@ from sqlmodel import Session
 from jobs.analysis import findings as finding_types
 from jobs.analysis.dates import in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, PageAnalysis
-from jobs.ingest import ingest
 from storage import queries
 from storage.models import DocumentKind
 
@@ -127,6 +126,8 @@ def member_analyses(path: Path = MEMBERS_PATH) -> list[PageAnalysis]:
 
 def load(session: Session, path: Path = STARTER_PATH, members: Path = MEMBERS_PATH) -> int:
     """Ingest the members table, then the seed pages' findings; returns the number of pages loaded."""
+    from jobs.ingest import ingest  # once per database: every later start finds documents and stops before it
+
     data = json.loads(path.read_text(encoding="utf-8"))
     seen_at = datetime.fromisoformat(data["seen_on"])
     analyses = (member_analyses(members) if members.exists() else []) + analyses_from(data)

@@ -1,19 +1,26 @@
-"""Putting the parts together at start-up: settings -> logging -> database (migrated, starter data in)."""
+"""Putting the parts together at start-up: settings -> logging -> database (migrated, starter data in).
+
+Every command but ``--help`` and ``doctor`` comes through here, so what only some of them use (the watcher's
+checker and fetcher, the starter data's ingest) is imported where it is used.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from jobs import default_sources, sentence_index, starter
-from jobs.check import CheckReport, SourceChecker
-from jobs.fetch import Fetcher, FetchPolicy
 from ogp_watch.errors import UserError
 from ogp_watch.settings import Settings
 from storage import schema
 from storage.database import make_engine, session_scope
+
+if TYPE_CHECKING:
+    from jobs.check import CheckReport
+    from jobs.fetch import FetchPolicy
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +108,8 @@ def open_database(settings: Settings) -> Engine:
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
+    from jobs.fetch import FetchPolicy
+
     return FetchPolicy(allow_private=settings.allow_private_sources, politeness_delay_s=settings.host_delay_seconds,
                        per_host_concurrency=settings.host_concurrency)
 
@@ -114,6 +123,9 @@ async def check_now(
     on_done: Callable[[CheckReport], None] | None = None,
 ) -> list[CheckReport]:
     """Check the given sources (due or not), or every due source, once."""
+    from jobs.check import SourceChecker
+    from jobs.fetch import Fetcher
+
     async with Fetcher(policy) as fetcher:
         checker = SourceChecker(engine, fetcher)
         if source_ids is None:

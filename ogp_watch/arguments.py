@@ -4,6 +4,10 @@ Each turns a malformed value into argparse's usage error (exit status 2, the val
 before a database is opened or a page fetched, so a typo costs nothing and never shows a traceback.
 They judge the text only: whether a well-formed value names something (a member, a source number in the
 database) is for the command to say.
+
+The parser is built on every start, ``--help`` included, so this module imports only the standard library
+and ``storage.vocabularies``; what a type needs beyond that (httpx, the source rules in ``jobs.source_admin``)
+is imported when an argument of that type is given.
 """
 
 from __future__ import annotations
@@ -16,11 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-
-from jobs import source_admin
-from jobs.source_admin import SourceAdminError
-from storage.models import utcnow
+from storage.vocabularies import utcnow
 
 MAX_COUNT = 2**31 - 1
 """The largest --limit: what both databases' integers hold (SQLite refuses a bigger LIMIT outright)."""
@@ -63,6 +63,8 @@ def http_url(text: str) -> str:
         raise Invalid(f"not a valid URL: {shown(text)} has no host name")
     if port == 0:
         raise Invalid(f"not a valid URL: {shown(text)} (the port must be a number from 1 to 65535)")
+    import httpx
+
     try:
         httpx.URL(value)
     except httpx.InvalidURL as error:
@@ -118,17 +120,21 @@ def claim_seconds(text: str) -> float:
 
 def source_id(text: str) -> int:
     """A source's number as ``sources list`` shows it ("3" or "#3"), worded as the Telegram admin commands."""
+    from jobs import source_admin
+
     try:
         return source_admin.parse_id(text)
-    except SourceAdminError as error:
+    except source_admin.SourceAdminError as error:
         raise Invalid(str(error)) from None
 
 
 def interval(text: str) -> int:
     """Seconds between checks ("6h", "1h30m"), within the bounds the watcher accepts."""
+    from jobs import source_admin
+
     try:
         return source_admin.parse_interval(text)
-    except SourceAdminError as error:
+    except source_admin.SourceAdminError as error:
         raise Invalid(str(error)) from None
 
 

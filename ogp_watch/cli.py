@@ -3,42 +3,31 @@
 Each sub-command is a small function over the same parts the bot uses, so what works here works in chat.
 Errors the user can act on (a missing file, a bad URL, an unknown member) are printed as one line and
 exit with status 2; no traceback reaches the terminal.
+
+Every start builds the whole parser, and ``--help`` or a mistyped argument needs nothing else: so this
+module imports only the standard library, the argument types and the vocabularies the choices come from.
+Each command imports what it uses (the database layer, page analysis, the chat, Telegram) when it runs,
+so that a command pays for its own parts only; ``tests/ogp_watch/test_light_commands.py`` holds them to it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import mimetypes
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
-
-from bot.chart import PlanChart, chart_file_name, plan_chart, save_chart
-from bot.engine import ConversationEngine
-from bot.member_index import MemberIndex
-from bot.member_lookup import UnknownPlace, lookup_member
-from bot.terminal import run_chat
-from jobs import source_admin
-from jobs.analysis import analyse_page
-from jobs.ingest import ingest
-from jobs.source_admin import SourceAdminError
 from ogp_watch import arguments, exchange_commands
-from ogp_watch.app import check_now, configure_logging, fetch_policy, open_database
 from ogp_watch.errors import UserError
-from ogp_watch.settings import Settings
-from storage import events as storage_events
-from storage import knowledge, queries, schema, sources
-from storage.database import make_engine, session_scope
-from storage.models import CheckStatus, Event, EventKind, SourceKind, utcnow
+from storage.vocabularies import CheckStatus, EventKind, SourceKind, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ogp_watch.settings import Settings
+    from storage.models import Event
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 LIMIT = arguments.whole_number(0, arguments.MAX_COUNT)
@@ -127,6 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else 2
     if args.command is None:
         args.command = "chat"
+    # Past the parser: every command from here on reads the settings and the database.
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jobs.source_admin import SourceAdminError
+    from ogp_watch.app import configure_logging, open_database
+    from ogp_watch.settings import Settings
+
     try:
         if args.command == "doctor":  # reads the settings itself (bad ones are its findings) and never migrates
             return cmd_doctor(args)
@@ -153,11 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_chat(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from bot.engine import ConversationEngine
+    from bot.terminal import run_chat
+
     run_chat(ConversationEngine(engine), database=engine)
     return 0
 
 
 def cmd_ask(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from bot.engine import ConversationEngine
+
     answer = ConversationEngine(engine).ask(args.question)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
@@ -170,6 +172,8 @@ def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str
     """The page's bytes, content type and the URL it is stored under. Both arrive checked by the parser's
     types; what is left to refuse is a fetch that fails and a file that cannot be read or is no page."""
     if path_or_url.startswith(("http://", "https://")):
+        import httpx
+
         try:
             with httpx.Client(timeout=30, follow_redirects=True, max_redirects=5) as client, \
                     client.stream("GET", path_or_url) as response:
@@ -193,6 +197,8 @@ def read_page(path_or_url: str, url: str | None) -> tuple[bytes, str | None, str
         raise UserError("a local file needs --url, the address of the page it is a copy of")
     if looks_binary(content):
         raise UserError(f"{path} is a binary file (a PDF, image or program?), not a saved web page, feed or text")
+    import mimetypes
+
     return content, mimetypes.guess_type(path.name)[0], url
 
 
@@ -206,6 +212,10 @@ def looks_binary(content: bytes) -> bool:
 
 
 def cmd_ingest(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from jobs.analysis import analyse_page
+    from jobs.ingest import ingest
+    from storage.database import session_scope
+
     content, content_type, url = read_page(args.path_or_url, args.url)
     analysis = analyse_page(content, url, content_type)
     with session_scope(engine) as session:
@@ -228,6 +238,10 @@ def cmd_ingest(engine: Engine, settings: Settings, args: argparse.Namespace) -> 
 
 
 def cmd_members(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from storage import queries
+
     with Session(engine) as session:
         members = queries.all_members(session)
         if not members:
@@ -239,6 +253,10 @@ def cmd_members(engine: Engine, settings: Settings, args: argparse.Namespace) ->
 
 
 def cmd_commitments(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from storage import knowledge, queries
+
     with Session(engine) as session:
         member = knowledge.find_member(session, args.member)
         if member is None or member.id is None:
@@ -263,6 +281,12 @@ def cmd_commitments(engine: Engine, settings: Settings, args: argparse.Namespace
 def cmd_chart(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     """The picture Telegram's /chart sends, as a file to put in a report or a page; the source is printed
     with it, since every answer names where it was read."""
+    from sqlmodel import Session
+
+    from bot.chart import PlanChart, chart_file_name, plan_chart, save_chart
+    from bot.member_index import MemberIndex
+    from bot.member_lookup import UnknownPlace, lookup_member
+
     with Session(engine) as session:
         found = lookup_member(session, MemberIndex(), args.member)
         if found is None:
@@ -284,6 +308,10 @@ def cmd_chart(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_facts(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from storage import queries
+
     with Session(engine) as session:
         facts = queries.all_facts(session, args.limit)
     if args.json:
@@ -301,6 +329,12 @@ def cmd_facts(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_sources(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from jobs import source_admin
+    from storage import sources
+    from storage.database import session_scope
+
     action = args.action or "list"
     with session_scope(engine) as session:
         if action == "add":
@@ -327,6 +361,14 @@ def cmd_sources(engine: Engine, settings: Settings, args: argparse.Namespace) ->
 
 
 def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sqlmodel import Session
+
+    from jobs import source_admin
+    from ogp_watch.app import check_now, fetch_policy
+    from storage import sources
+
     ids = list(args.source)
     with Session(engine) as session:
         if args.all:
@@ -345,6 +387,10 @@ def cmd_check(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_events(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from storage import events as storage_events
+
     with Session(engine) as session:
         found = storage_events.events(session, since=args.since, kinds=args.kind)
     if args.limit is not None:
@@ -366,6 +412,8 @@ def event_text(event: Event) -> str:
 
 
 def event_json(event: Event) -> dict[str, object]:
+    from storage import events as storage_events
+
     return {"id": event.id, "key": event.key, "kind": event.kind, "title": event.title, "url": event.url,
             "evidence": event.evidence, "member_id": event.member_id, "source_id": event.source_id,
             "baseline": event.baseline, "created_at": event.created_at.isoformat(),
@@ -380,6 +428,9 @@ def cmd_run(engine: Engine, settings: Settings, args: argparse.Namespace) -> int
 
 def cmd_migrate(settings: Settings) -> int:
     """Migrate under the setup lock, so that processes starting meanwhile wait for it instead of racing."""
+    from storage import schema
+    from storage.database import make_engine
+
     engine = make_engine(settings.effective_database_url)
     try:
         with schema.setup_lock(engine):
@@ -398,8 +449,10 @@ def cmd_migrate(settings: Settings) -> int:
 
 def cmd_deliver(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     """Send pending alerts until SIGTERM or Ctrl-C; several of these may share one PostgreSQL database."""
+    import asyncio
     import signal
 
+    from sqlmodel import Session
     from telegram.error import InvalidToken, NetworkError
 
     from bot.tg.sender import TelegramSender, build_bot

@@ -3,6 +3,9 @@
 Only the command-line side lives here: arguments, reading the named file under a size cap, writing the
 export to standard output or atomically to a file, and turning every problem a user can fix into
 ``UserError`` (one message, exit status 2, no traceback).
+
+``add_parsers`` runs on every start of ``ogp-watch``, so the module imports only what the parser needs; the
+export and import machinery (SQLModel, the OPML reader) is imported by the command that uses it.
 """
 
 from __future__ import annotations
@@ -12,23 +15,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
-from jobs import source_admin
-from jobs.opml import MAX_OPML_BYTES, OpmlError, read_opml
-from jobs.source_import import SourcesRejected, import_sources
 from ogp_watch.errors import UserError
-from ogp_watch.settings import Settings
-from storage.exchange.commitment_import import (
-    CommitmentFileError,
-    RowsRejected,
-    import_commitments,
-)
-from storage.exchange.export import export
-from storage.exchange.formats import ExportFormat
-from storage.exchange.tables import ExportKind
+from storage.exchange.kinds import ExportFormat, ExportKind
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ogp_watch.settings import Settings
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
@@ -53,6 +48,8 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_export(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    from storage.exchange.export import export
+
     if args.output is None:
         try:
             export(engine, args.kind, args.format, sys.stdout)
@@ -83,6 +80,10 @@ def cmd_export(engine: Engine, settings: Settings, args: argparse.Namespace) -> 
 def cmd_import(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     if args.import_kind == "sources":
+        from jobs import source_admin
+        from jobs.opml import MAX_OPML_BYTES, OpmlError, read_opml
+        from jobs.source_import import SourcesRejected, import_sources
+
         interval = source_admin.parse_interval(args.interval) if args.interval else None
         try:
             outlines = read_opml(read_capped(path, MAX_OPML_BYTES))
@@ -95,6 +96,8 @@ def cmd_import(engine: Engine, settings: Settings, args: argparse.Namespace) -> 
             raise UserError(f"{path}: {error}") from None
         print(summary.text())
         return 0
+    from storage.exchange.commitment_import import CommitmentFileError, RowsRejected, import_commitments
+
     try:
         result = import_commitments(engine, read_capped(path, MAX_CSV_BYTES), dry_run=args.dry_run)
     except (CommitmentFileError, RowsRejected) as error:

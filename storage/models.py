@@ -3,99 +3,64 @@ and every fact with its provenance.
 
 Vocabularies (member kinds, statuses, IRM levels) are stored as short strings rather than database enums
 so that adding a level is a code change, not a migration on every backend. The allowed values live in
-the ``StrEnum`` classes below and are checked where data is written (``storage.knowledge``).
+the ``StrEnum`` classes of ``storage.vocabularies`` (re-exported here) and are checked where data is written
+(``storage.knowledge``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from enum import StrEnum
+from datetime import date
 
 from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Naive UTC: timestamps are stored without a zone on every backend.
-
-    The columns are annotated ``NaiveDatetime`` because SQLModel maps a plain ``datetime`` to its
-    ``UTCDateTime`` type, which refuses naive values on write.
-    """
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-class MemberKind(StrEnum):
-    COUNTRY = "country"
-    LOCAL = "local"
-
-
-class MemberStatus(StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    WITHDRAWN = "withdrawn"
-    UNDER_REVIEW = "under_review"  # placed under procedural review by OGP's Steering Committee
-    UNKNOWN = "unknown"
-
-
-class Completion(StrEnum):
-    """IRM completion levels, in the IRM's order."""
-
-    NOT_STARTED = "not_started"
-    LIMITED = "limited"
-    SUBSTANTIAL = "substantial"
-    COMPLETE = "complete"
-
-
-class EarlyResults(StrEnum):
-    """IRM "did it open government?" levels for early results, in the IRM's order."""
-
-    NONE = "none"
-    MARGINAL = "marginal"
-    SIGNIFICANT = "significant"
-    OUTSTANDING = "outstanding"
-
-
-class CommitmentState(StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-
-
-class DocumentKind(StrEnum):
-    RESULTS_REPORT = "results_report"
-    ACTION_PLAN_REVIEW = "action_plan_review"
-    DESIGN_REPORT = "design_report"
-    PROGRESS_REPORT = "progress_report"
-    END_OF_TERM_REPORT = "end_of_term_report"
-    NEWS = "news"
-    MEMBER_PAGE = "member_page"
-    LISTING = "listing"
-    OTHER = "other"
-
-    @property
-    def is_irm_report(self) -> bool:
-        return self in IRM_REPORT_KINDS
-
-
-IRM_REPORT_KINDS = frozenset(
-    {
-        DocumentKind.RESULTS_REPORT,
-        DocumentKind.ACTION_PLAN_REVIEW,
-        DocumentKind.DESIGN_REPORT,
-        DocumentKind.PROGRESS_REPORT,
-        DocumentKind.END_OF_TERM_REPORT,
-    }
+# Re-exported (``X as X``): models and their vocabularies are imported from here.
+from storage.vocabularies import (
+    IRM_REPORT_KINDS as IRM_REPORT_KINDS,
 )
-
-
-class SubjectType(StrEnum):
-    """What a fact is about."""
-
-    OGP = "ogp"
-    MEMBER = "member"
-    PLAN = "plan"
-    COMMITMENT = "commitment"
-    DOCUMENT = "document"
+from storage.vocabularies import (
+    ChatKind as ChatKind,
+)
+from storage.vocabularies import (
+    CheckStatus as CheckStatus,
+)
+from storage.vocabularies import (
+    CommitmentState as CommitmentState,
+)
+from storage.vocabularies import (
+    Completion as Completion,
+)
+from storage.vocabularies import (
+    DeliveryStatus as DeliveryStatus,
+)
+from storage.vocabularies import (
+    DocumentKind as DocumentKind,
+)
+from storage.vocabularies import (
+    EarlyResults as EarlyResults,
+)
+from storage.vocabularies import (
+    EventKind as EventKind,
+)
+from storage.vocabularies import (
+    MemberKind as MemberKind,
+)
+from storage.vocabularies import (
+    MemberStatus as MemberStatus,
+)
+from storage.vocabularies import (
+    SourceKind as SourceKind,
+)
+from storage.vocabularies import (
+    SubjectType as SubjectType,
+)
+from storage.vocabularies import (
+    SubscriptionKind as SubscriptionKind,
+)
+from storage.vocabularies import (
+    utcnow as utcnow,
+)
 
 
 class Member(SQLModel, table=True):
@@ -229,20 +194,6 @@ class Fact(SQLModel, table=True):
     seen_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class SourceKind(StrEnum):
-    """How a watched URL is read: one page, an index of pages, or an RSS/Atom feed of pages."""
-
-    PAGE = "page"
-    LISTING = "listing"
-    FEED = "feed"
-
-
-class CheckStatus(StrEnum):
-    OK = "ok"
-    UNCHANGED = "unchanged"
-    ERROR = "error"
-
-
 class Source(SQLModel, table=True):
     """A URL OGP Watch checks on a schedule, with its health.
 
@@ -286,16 +237,6 @@ class SourceItem(SQLModel, table=True):
     first_seen_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class EventKind(StrEnum):
-    NEW_REPORT = "new_report"
-    MEMBER_WITHDRAWN = "member_withdrawn"
-    MEMBER_INACTIVE = "member_inactive"
-    MEMBER_STATUS = "member_status"  # any other status change, e.g. back to active
-    NEW_MEMBER = "new_member"
-    COMMITMENT_STATE = "commitment_state"
-    SOURCE_FAILURE = "source_failure"  # for admins
-
-
 class Event(SQLModel, table=True):
     """Something OGP Watch noticed, recorded once.
 
@@ -328,13 +269,6 @@ class AppState(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class ChatKind(StrEnum):
-    PRIVATE = "private"
-    GROUP = "group"
-    SUPERGROUP = "supergroup"
-    CHANNEL = "channel"
-
-
 class Chat(SQLModel, table=True):
     """A Telegram chat that talked to the bot or subscribed; ``id`` is Telegram's own (64-bit) chat id."""
 
@@ -348,12 +282,6 @@ class Chat(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
-class SubscriptionKind(StrEnum):
-    MEMBER = "member"  # value: the member's id
-    TOPIC = "topic"  # value: a ``storage.subscriptions.Topic`` (reports, withdrawals, status, all)
-    KEYWORD = "keyword"  # value: a normalised word or phrase looked for in an event's title and evidence
-
-
 class Subscription(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("chat_id", "kind", "value"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -363,14 +291,6 @@ class Subscription(SQLModel, table=True):
     label: str = Field(max_length=200)
     created_by: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"  # claimed by a dispatcher; the send may be in flight
-    SENT = "sent"
-    FAILED = "failed"  # gave up after retries, or Telegram refused the message itself
-    BLOCKED = "blocked"  # the chat blocked the bot or removed it: not retried
 
 
 class Delivery(SQLModel, table=True):

@@ -2,6 +2,10 @@
 
 There is no ``alembic.ini`` at run time: the script folder is found next to this module, so migrations
 work the same from a checkout and from an installed wheel.
+
+Every start checks the schema, and almost always finds it current: that check reads the version table with
+plain SQL and compares it with ``HEAD_REVISION``, so Alembic (and the scripts it would load to find its head,
+together a tenth of a second) is imported only when there is something to migrate or explain.
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.process_lock import sqlite_setup_turn
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+HEAD_REVISION = "0005"
+"""The newest migration in ``migrations/versions``. ``tests/storage/test_schema.py`` checks that it is the head
+Alembic finds there, so a new migration fails the tests until this names it."""
+
+VERSION_TABLE = "alembic_version"
 
 SEARCH_TABLE_PREFIXES = ("document_fts", "sentence_fts")
 """SQLite's FTS5 tables and their shadow tables; created by raw SQL, unknown to SQLModel.metadata."""
@@ -47,6 +56,8 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it so any install path works.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -57,24 +68,43 @@ def _config(connection: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate to ``revision`` (the latest by default) in one transaction; a no-op when already there."""
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate back to ``revision``; ``"base"`` drops every table, which tests use to check the way back."""
+    from alembic import command
+
     with engine.begin() as connection:
         command.downgrade(_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None if it was never migrated."""
+    """The revision the database is at, or None if it was never migrated: the one row of Alembic's version
+    table, read as Alembic reads it (which is left to say what is wrong with a table of several rows)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        versions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        if len(versions) > 1:
+            from alembic.runtime.migration import MigrationContext
+
+            return MigrationContext.configure(connection).get_current_revision()
+    return versions[0] if versions else None
 
 
 def head_revision() -> str:
     """The newest revision this code knows about."""
+    return HEAD_REVISION
+
+
+def scripts_head() -> str:
+    """The head of the migration scripts, as Alembic finds it (what ``HEAD_REVISION`` must say)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
@@ -113,6 +143,8 @@ def setup_lock(engine: Engine) -> Iterator[None]:
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+import jobs.analysis
 import jobs.check as check_module
 from jobs.analysis import analyse_page
 from storage.database import run_transaction
@@ -136,7 +137,8 @@ class StageClock:
                     with self._lock:
                         self.reruns += runs - 1
 
-        with mock.patch.object(check_module, "analyse_page", timed_analyse), \
+        # jobs.check imports analyse_page from the package when a changed page must be read.
+        with mock.patch.object(jobs.analysis, "analyse_page", timed_analyse), \
                 mock.patch.object(check_module, "run_transaction", timed_transaction):
             yield self
 

@@ -15,17 +15,11 @@ import csv
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import StrEnum
 from typing import IO, Any
 
+from storage.exchange.kinds import ExportFormat as ExportFormat  # re-exported
 from storage.exchange.spreadsheet import neutralise
 from storage.exchange.tables import Row
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-
 
 MEDIA_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSON: "application/json"}
 

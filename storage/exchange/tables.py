@@ -15,25 +15,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from storage.events import payload
+from storage.exchange.kinds import ExportKind as ExportKind  # re-exported
 from storage.models import ActionPlan, Commitment, Event, Fact, Member, Source, SubjectType
 
 BATCH_SIZE = 500
 
 Row = dict[str, Any]
-
-
-class ExportKind(StrEnum):
-    MEMBERS = "members"
-    COMMITMENTS = "commitments"
-    EVENTS = "events"
-    SOURCES = "sources"
 
 
 PROVENANCE = ("source_url", "evidence", "seen_at")

@@ -43,6 +43,7 @@ def test_migrations_find_their_scripts_without_an_ini_file() -> None:
     assert (schema.MIGRATIONS_DIR / "env.py").is_file()
     assert (schema.MIGRATIONS_DIR / "script.py.mako").is_file()
     assert schema.head_revision() == "0005"
+    assert schema.scripts_head() == schema.head_revision()  # HEAD_REVISION names the newest migration
 
 
 def test_upgrade_brings_an_empty_database_to_head(empty_engine: Engine) -> None:

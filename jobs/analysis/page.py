@@ -1,0 +1,121 @@
+"""Page analysis: a fetched OGP page in, structured findings with evidence out.
+
+``analyse_page`` never raises: the watcher feeds it whatever the network returned, and one bad page
+must not stop a crawl. A page it cannot read yields ``PageAnalysis(kind=OTHER, findings=[])``.
+
+Imported as ``from jobs.analysis import analyse_page``, which loads this module only when it is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from jobs.analysis.classify import classify
+from jobs.analysis.dates import page_date, url_date, url_reference
+from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
+from jobs.analysis.joins import member_since
+from jobs.analysis.language import detect_language
+from jobs.analysis.listed import index_items, listed_reports, mentioned_reports
+from jobs.analysis.membership import membership_findings
+from jobs.analysis.reports import report_findings
+from jobs.analysis.text import decode, extract, html_blocks, split_sentences
+from storage.gazetteer import country
+from storage.models import DocumentKind
+
+log = logging.getLogger(__name__)
+
+#: Beyond this the page is not an OGP article; analysing more only costs time.
+MAX_CHARS = 2_000_000
+
+
+def analyse_page(content: str | bytes, url: str, content_type: str | None = None) -> PageAnalysis:
+    """Extract the main text and title, classify the page and collect its findings."""
+    try:
+        return _analyse(content[:MAX_CHARS] if content else content, url, content_type)
+    except Exception:  # the contract is "never raise": log and degrade to an empty analysis
+        log.exception("page analysis failed for %s", url)
+        return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
+
+
+#: A feed's content types, and how its document starts when the server does not say.
+_FEED_TYPES = ("rss", "atom", "application/xml", "text/xml")
+_FEED_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.DOTALL)
+
+
+def is_feed(content: str | bytes, content_type: str | None) -> bool:
+    if content_type and any(t in content_type.lower() for t in _FEED_TYPES):
+        return True
+    head = (content[:2000].encode("utf-8", "replace") if isinstance(content, str) else content[:2000])
+    return bool(_FEED_START.match(head))
+
+
+def _member_since(content: str | bytes, content_type: str | None, is_html: bool, text: str,
+                  member: str, in_country: str | None) -> list[Finding]:
+    lines = html_blocks(decode(content, content_type)) if is_html else text.splitlines()
+    found = member_since(lines)
+    if found is None:
+        return []
+    year, line = found
+    local = country(member) is None
+    return [JoinedFinding(member, year, "local" if local else None, line, in_country)]
+
+
+def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAnalysis:
+    if not content:
+        return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
+    if is_feed(content, content_type):
+        items = index_items(content, url, content_type, feed=True)
+        text = "\n".join("\n".join(filter(None, (i.title, i.summary))) for i in items)
+        found: list[Finding] = list(listed_reports(items))
+        for item in items:  # an entry whose text names reports for several members ("comment periods close")
+            linked = {(f.member, f.kind) for f in found if isinstance(f, ReportFinding)}
+            mentioned = mentioned_reports(split_sentences(item.summary or ""), item.title or "")
+            found += [f for f in mentioned if (f.member, f.kind) not in linked]
+        return PageAnalysis(url=url, title="", kind=DocumentKind.LISTING, language=detect_language(text),
+                            text=text, findings=found)
+    extracted = extract(content, content_type)
+    text = extracted.text
+    sentences = split_sentences(text)
+    language = detect_language(text)
+    page = classify(extracted.title, text, url, extracted.link_share)
+    published = page_date(text, extracted.published) or url_date(url)
+    findings: list[Finding] = []
+    member = page.member
+    if page.kind.is_irm_report:
+        title_sentence = next((s.text for s in sentences if extracted.title and extracted.title in s.text), None)
+        findings.append(
+            ReportFinding(page.kind, page.member, page.period, page.is_draft, title_sentence or extracted.title)
+        )
+        findings += report_findings(sentences, page.period)
+        # A report states when its member joined ("Malawi joined OGP in 2013"); its other membership talk
+        # (an earlier plan's "vacuum", recommendations) is no status.
+        found, _ = membership_findings(sentences, extracted.title, published, page.member)
+        findings += [f for f in found if isinstance(f, JoinedFinding)]
+    else:
+        if page.kind != DocumentKind.LISTING:
+            found, main = membership_findings(sentences, extracted.title, published, reference=url_reference(url))
+            findings += found
+            member = member or main
+        if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
+            isinstance(f, JoinedFinding) and f.member == member for f in findings
+        ):
+            findings += _member_since(content, content_type, extracted.is_html, text, member, page.country)
+        mentioned = mentioned_reports(sentences, extracted.title)
+        if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
+            findings += listed_reports(index_items(content, url, content_type, feed=False), member)
+        # A report the page also links is known better from its link (with its period).
+        linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
+        findings += [f for f in mentioned if (f.member, f.kind) not in linked]
+    return PageAnalysis(
+        url=url,
+        title=extracted.title,
+        kind=page.kind,
+        language=language,
+        text=text,
+        member=member,
+        published=published,
+        period=page.period,
+        is_draft=page.is_draft,
+        findings=findings,
+    )
