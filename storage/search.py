@@ -7,8 +7,10 @@ each term is reduced to letters and digits and passed as a bound parameter.
 Two things keep a search cheap whatever is asked:
 
 * Hits carry an *excerpt*, a window of a few dozen words around the matches with every matching word
-  between ``MARK_START`` and ``MARK_END`` (FTS5 ``snippet()``, PostgreSQL ``ts_headline``), computed
-  for the returned hits only. Quoting a hit never needs its whole text in Python.
+  between ``MARK_START`` and ``MARK_END``, computed for the returned hits only: FTS5 ``snippet()`` on
+  SQLite; on PostgreSQL the hit's sentence holding most of the words, from the sentence index
+  (``ts_headline`` over the whole document only for a hit no sentence quotes). Quoting a hit never needs
+  its whole text in Python.
 * A search whose terms are in most documents ("transparency", "data") is *too general*: ranking every
   match costs tens of milliseconds and ranks nearly the whole collection. A bounded count finds this
   out first, and such a search returns the most recently added matching documents instead, flagged so
@@ -24,6 +26,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 from sqlmodel import Session
+
+from storage.terms import query_stems, stems
+from storage.terms import words as term_words
 
 MAX_TERMS = 12
 """A question has a handful of content words; more only slows the query down."""
@@ -140,9 +145,12 @@ def search(
         documents = count_documents(session)
     threshold = general_threshold(documents) if documents is not None else 0
     too_general = False
+    # PostgreSQL quotes a hit's best sentence from the sentence index: ts_headline over a whole document
+    # cost several milliseconds a hit (30 ms for a too general search's three long documents).
+    headlines = excerpts and dialect != "postgresql"
     with _index_scan_only(connection) if dialect == "postgresql" else nullcontext():
         if check_general and dialect == "postgresql":
-            sql, params = build_checked_query(words, member_id, limit, threshold, excerpts)
+            sql, params = build_checked_query(words, member_id, limit, threshold, headlines)
             rows = connection.execute(text(sql), params).all()
             too_general = bool(rows) and bool(rows[0][6])
         else:
@@ -152,14 +160,75 @@ def search(
                 exact_matches, matches = connection.execute(text(sql), params).one()
                 exact = exact_matches is not None and exact_matches >= threshold
                 too_general = exact or matches >= threshold
-            sql, params = build_query(dialect, words, member_id, limit, newest=too_general, excerpts=excerpts,
+            sql, params = build_query(dialect, words, member_id, limit, newest=too_general, excerpts=headlines,
                                       exact=exact)
             rows = connection.execute(text(sql), params).all()
+        quoted = _sentence_excerpts(connection, [row[0] for row in rows], words) if excerpts and not headlines else {}
+        missing = [row[0] for row in rows if excerpts and not headlines and row[0] not in quoted]
+        if missing:  # no sentence of it holds the words (a title match, a page not indexed yet)
+            sql, params = _headline_query(words, missing)
+            quoted |= {int(row[0]): str(row[1]) for row in connection.execute(text(sql), params)}
     hits = [
-        DocumentHit(row[0], row[1], row[2], row[3], float(row[4]), (row[5] or "") if excerpts else "")
+        DocumentHit(row[0], row[1], row[2], row[3], float(row[4]),
+                    ((row[5] if headlines else quoted.get(row[0])) or "") if excerpts else "")
         for row in rows
     ]
     return SearchResult(hits, too_general, documents or 0)
+
+
+def _sentence_excerpts(connection: Connection, document_ids: Sequence[int], words: Sequence[str]) -> dict[int, str]:
+    """PostgreSQL: each document's sentence holding most of ``words`` (as prefixes of their stems), the
+    first such on a tie, with the matching words marked; documents with no such sentence are left out."""
+    if not document_ids:
+        return {}
+    groups = [group for word in words for group in query_stems([word])]
+    prefixes = sorted({stem for group in groups for stem in group})
+    if not prefixes:
+        return {}
+    query = " | ".join(f"{stem}:*" for stem in prefixes)
+    found = connection.execute(text("""
+        SELECT DISTINCT ON (s.document_id) s.document_id, s.text
+        FROM sentence AS s
+        WHERE s.document_id = ANY(:ids) AND s.terms_vector @@ to_tsquery('simple', :query)
+        ORDER BY s.document_id, ts_rank(s.terms_vector, to_tsquery('simple', :query)) DESC, s.position
+    """), {"ids": list(document_ids), "query": query})
+    return {int(row[0]): _marked(str(row[1]), prefixes) for row in found}
+
+
+def _marked(sentence: str, prefixes: Sequence[str]) -> str:
+    """The sentence, cut to ``EXCERPT_WORDS`` words around its first match, each matching word marked."""
+    tokens = sentence.split()
+
+    def matches(token: str) -> bool:
+        return any(stem.startswith(prefix) for word in term_words(token) for stem in stems(word)
+                   for prefix in prefixes)
+
+    marks = [matches(token) for token in tokens]
+    first = marks.index(True) if any(marks) else 0
+    start = max(0, min(first - EXCERPT_WORDS // 4, len(tokens) - EXCERPT_WORDS))
+    shown = range(start, min(len(tokens), start + EXCERPT_WORDS))
+    text_ = " ".join(_mark(tokens[i]) if marks[i] else tokens[i] for i in shown)
+    return ("…" if start > 0 else "") + text_ + ("…" if shown.stop < len(tokens) else "")
+
+
+_OPENING = "\"'“‘(¿¡[«"
+_CLOSING = "\"'”’).,;:!?]»…"
+
+
+def _mark(token: str) -> str:
+    """Marks the word, not the punctuation around it: "(budget)," becomes "(<budget>),"."""
+    opened = token.lstrip(_OPENING)
+    word = opened.rstrip(_CLOSING) or opened or token
+    start = token.index(word)
+    return token[:start] + MARK_START + word + MARK_END + token[start + len(word):]
+
+
+def _headline_query(words: Sequence[str], document_ids: Sequence[int]) -> tuple[str, dict[str, object]]:
+    """PostgreSQL: ts_headline excerpts for these documents (those no sentence of which quotes the words)."""
+    params = _match_params("postgresql", words) | {"ids": list(document_ids)}
+    top = "(SELECT d0.id, 0.0 AS score FROM document AS d0 WHERE d0.id = ANY(:ids))"
+    sql = _postgres_hits(top, "top.id", True, params)
+    return f"SELECT id, excerpt FROM ({sql}) AS h(id, url, title, kind, score, excerpt)", params
 
 
 def count_documents(session: Session) -> int:
@@ -311,16 +380,17 @@ def build_checked_query(words: Sequence[str], member_id: int | None, limit: int,
         params["member_id"] = member_id
     top = f"""(
         WITH matching AS MATERIALIZED (
-            SELECT d.id, d.member_id, d.search_vector
+            SELECT d.id, d.member_id
             FROM document AS d
             WHERE d.search_vector @@ to_tsquery('simple', :query)
             LIMIT :threshold
         ),
         verdict AS MATERIALIZED (SELECT count(*) >= :threshold AS general FROM matching)
         (
-            SELECT m.id, ts_rank(m.search_vector, to_tsquery('simple', :query)) AS score,
+            SELECT m.id, ts_rank(r.search_vector, to_tsquery('simple', :query)) AS score,
                    false AS general
             FROM matching AS m
+            JOIN document AS r ON r.id = m.id
             WHERE NOT (SELECT general FROM verdict) {member_clause_m}
             ORDER BY score DESC, m.id
             LIMIT :limit

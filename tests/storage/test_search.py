@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, func, select, text
 
 from storage import search as search_module
 from storage.models import Document, DocumentKind, Member
 from storage.search import MARK_END, MARK_START, DocumentHit, build_query, clean_terms, search, search_documents
+from storage.sentences import replace_sentences
 
 
 def _member(session: Session, slug: str) -> int:
@@ -260,3 +262,30 @@ def test_the_floor_keeps_small_collections_ranked(session: Session, library: dic
 
 def test_search_documents_always_ranks(session: Session, general: dict[str, int]) -> None:
     assert len(search_documents(session, ["transparency"])) == 5
+
+
+def test_an_indexed_document_is_quoted_by_its_best_sentence_with_the_words_marked(session: Session) -> None:
+    """On PostgreSQL the excerpt comes from the sentence index (ts_headline over a whole document cost
+    milliseconds a hit); on both stores it is the sentence holding the words, the words marked."""
+    body = ("The plan was adopted in 2021. The budget office published every contract, "
+            "and the budgets were audited. Nothing else changed.")
+    document = _document(session, "budget", "Synthetic budget report", body)
+    assert document.id is not None
+    replace_sentences(session, document.id, None, DocumentKind.RESULTS_REPORT, "en",
+                      ["The plan was adopted in 2021.",
+                       "The budget office published every contract, and the budgets were audited.",
+                       "Nothing else changed."])
+    session.commit()
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        [hit] = search(session, ["budget"], excerpts=True).hits
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert f"The {MARK_START}budget{MARK_END} office published every contract" in hit.excerpt
+    assert f"the {MARK_START}budgets{MARK_END} were audited" in hit.excerpt
+    if session.get_bind().dialect.name == "postgresql":
+        assert hit.excerpt == (f"The {MARK_START}budget{MARK_END} office published every contract, "
+                               f"and the {MARK_START}budgets{MARK_END} were audited.")
+        assert not [st for st in statements if "ts_headline" in st]
