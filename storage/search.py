@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlmodel import Session
 
+from storage.common_words import common_words
 from storage.terms import query_stems, stems
 from storage.terms import words as term_words
 
@@ -149,7 +150,12 @@ def search(
     # cost several milliseconds a hit (30 ms for a too general search's three long documents).
     headlines = excerpts and dialect != "postgresql"
     with _index_scan_only(connection) if dialect == "postgresql" else nullcontext():
-        if check_general and dialect == "postgresql":
+        if check_general and dialect == "postgresql" and _surely_general(session, words, threshold):
+            # One word the statistics show in most documents: too general without counting its matches.
+            too_general = True
+            sql, params = build_query(dialect, words, member_id, limit, newest=True)
+            rows = connection.execute(text(sql), params).all()
+        elif check_general and dialect == "postgresql":
             sql, params = build_checked_query(words, member_id, limit, threshold, headlines)
             rows = connection.execute(text(sql), params).all()
             too_general = bool(rows) and bool(rows[0][6])
@@ -229,6 +235,15 @@ def _headline_query(words: Sequence[str], document_ids: Sequence[int]) -> tuple[
     top = "(SELECT d0.id, 0.0 AS score FROM document AS d0 WHERE d0.id = ANY(:ids))"
     sql = _postgres_hits(top, "top.id", True, params)
     return f"SELECT id, excerpt FROM ({sql}) AS h(id, url, title, kind, score, excerpt)", params
+
+
+def _surely_general(session: Session, words: Sequence[str], threshold: int) -> bool:
+    """PostgreSQL: whether a one-word search is too general by the column's statistics alone
+    (``storage.common_words``). A word as a prefix matches at least the documents holding it whole; for
+    several words (all required) the statistics cannot tell, and the matches are counted."""
+    if len(words) != 1:
+        return False
+    return common_words(session, "document", "search_vector").rows_holding(words[0]) >= threshold
 
 
 def count_documents(session: Session) -> int:

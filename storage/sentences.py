@@ -14,7 +14,6 @@ cheap intersections instead of one wide OR over common words.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session
 
+from storage.common_words import common_words
 from storage.models import Sentence
 from storage.terms import index_terms
 
@@ -108,27 +108,18 @@ def _datetime(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-COMMON_STATS_SECONDS = 600.0
-"""How long PostgreSQL's statistics of the commonest words are reused before they are read again."""
-
-_common_stats: dict[str, tuple[float, dict[str, float], float]] = {}
-
-
 def sentence_frequencies(session: Session, groups: Sequence[Group], cap: int) -> tuple[list[int], int]:
     """How many sentences hold each group (a word's stems), counted up to ``cap``, and how many sentences
     there are (at least ``cap``). One statement.
 
-    Counting matches costs what a word's list of sentences costs, and PostgreSQL builds that list whole
-    before any LIMIT applies: a common word took 10-30 ms at 500,000 sentences. There, the commonest words
-    are known without counting: ANALYZE keeps each tsvector column's most common lexemes with their share
-    of the rows (``pg_stats.most_common_elems``); a group holding one of them is at the cap, and only the
-    rarer groups are counted.
+    On PostgreSQL the commonest words are known without counting (``storage.common_words``): a group
+    holding one of them is at the cap, and only the rarer groups are counted.
     """
     if not groups:
         return [], cap
     dialect = session.get_bind().dialect.name
-    common, rows = _common_lexemes(session) if dialect == "postgresql" else ({}, 0.0)
-    known = [min(cap, int(max((common.get(stem, 0.0) for stem in g), default=0.0) * rows)) for g in groups]
+    common = common_words(session, "sentence", "terms_vector") if dialect == "postgresql" else None
+    known = [min(cap, max((common.rows_holding(stem) for stem in g), default=0)) if common else 0 for g in groups]
     params: dict[str, object] = {"cap": cap}
     parts = []
     for i, group in enumerate(groups):
@@ -145,30 +136,6 @@ def sentence_frequencies(session: Session, groups: Sequence[Group], cap: int) ->
     total = "(SELECT count(*) FROM (SELECT 1 FROM sentence LIMIT :cap) AS t)"
     row = session.connection().execute(text(f"SELECT {', '.join(parts + [total])}"), params).one()
     return [int(v) for v in row[:-1]], max(int(row[-1]), cap)
-
-
-def _common_lexemes(session: Session) -> tuple[dict[str, float], float]:
-    """PostgreSQL's commonest lexemes of ``sentence.terms_vector`` with their share of the rows, and the
-    number of rows; empty before the table was first analysed (then every group is counted)."""
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    now = time.monotonic()
-    cached = _common_stats.get(key)
-    if cached is not None and now - cached[0] < COMMON_STATS_SECONDS:
-        return cached[1], cached[2]
-    row = session.connection().execute(text(
-        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
-        "FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-        "LEFT JOIN pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname "
-        "AND s.attname = 'terms_vector' "
-        "WHERE c.oid = to_regclass('sentence')"  # the table this session's search_path finds
-    )).first()
-    common: dict[str, float] = {}
-    rows = 0.0
-    if row is not None and row[0] is not None and row[1] is not None:
-        common = dict(zip(row[0], row[1], strict=False))  # the frequencies end with 3 summary values
-        rows = max(float(row[2] or 0.0), 0.0)
-    _common_stats[key] = (now, common, rows)
-    return common, rows
 
 
 def _sqlite_match(combo: Sequence[Group]) -> str:

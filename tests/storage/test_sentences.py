@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from storage import knowledge
+from storage.common_words import common_words, forget
 from storage.database import session_scope
 from storage.sentences import documents_without_sentences, replace_sentences, search_sentences
 from storage.terms import query_stems
@@ -109,11 +110,10 @@ def test_frequencies_are_counted_up_to_a_cap_and_common_words_known_from_statist
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE sentence"))
-        index._common_stats.clear()
+        forget()
     with session_scope(engine, dry_run=True) as session:
         groups = query_stems(["plans", "fideicomisos", "absent"])
         counts, total = index.sentence_frequencies(session, groups, 300)
         assert counts == [300, 1, 0] and total == 300
         if engine.dialect.name == "postgresql":  # "plan" came from pg_stats: no count was needed
-            common, rows = index._common_lexemes(session)
-            assert common.get("plan", 0) * rows >= 300
+            assert common_words(session, "sentence", "terms_vector").rows_holding("plan") >= 300
