@@ -4,13 +4,18 @@ The steps pass plain data to each other (``FetchResult``, ``PageAnalysis``, ``In
 ``NewEvent``). Network waits happen on the event loop; database work and page analysis run in worker
 threads so that a long crawl never stalls the chat bot sharing the loop.
 
-Every check holds the source's lease (``storage.sources.claim``), so one source is never checked twice
+Every check holds the source's lease (``storage.sources``), so one source is never checked twice
 at once; what a check learns about one page is written in one transaction, re-run on a write conflict,
 so two workers seeing the same report at once still leave one document and one event.
 
 Page analysis, ingest and the listing and feed parsers are imported by the steps that use them: a check
 that finds its source unchanged (a 304, or the same bytes) loads none of them, which is most checks, and
 all of ``ogp-watch check`` when nothing changed.
+
+Leases are taken a lane-full at a time (``storage.sources.lease_due``) and unchanged checks recorded in
+batches (``storage.sources.record_unchanged``). Why one file of ~500 lines: the lanes, the steps and the
+shutdown path share one set of invariants (a leased source is checked, given back or recorded exactly
+once, and what a cancelled check stored is still handed on), which are checked by reading them together.
 """
 
 from __future__ import annotations

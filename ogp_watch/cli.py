@@ -8,6 +8,9 @@ Every start builds the whole parser, and ``--help`` or a mistyped argument needs
 module imports only the standard library, the argument types and the vocabularies the choices come from.
 Each command imports what it uses (the database layer, page analysis, the chat, Telegram) when it runs,
 so that a command pays for its own parts only; ``tests/ogp_watch/test_light_commands.py`` holds them to it.
+
+Why one file past 500 lines: the parser and the commands it dispatches to are read together (an option
+and what it does); the export and import commands, which are long, are in ``ogp_watch.exchange_commands``.
 """
 
 from __future__ import annotations
