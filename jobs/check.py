@@ -226,9 +226,10 @@ class SourceChecker:
 
         reports, database_away = await self._in_lanes(lease, concurrency, on_done)
         by_id = {report.source_id: report for report in reports + skipped}
-        for source_id in wanted:  # not leased: the database went away first
+        for source_id in wanted:  # never leased: the database went away first
+            assert database_away is not None
             by_id[source_id] = CheckReport(source_id=source_id)
-            self._database_away(by_id[source_id], database_away or RuntimeError("database unavailable"))
+            self._database_away(by_id[source_id], database_away)
         return [by_id[source_id] for source_id in dict.fromkeys(source_ids)]
 
     async def check(self, source_id: int, *, force: bool = False) -> CheckReport:

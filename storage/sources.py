@@ -186,27 +186,6 @@ def lease_sources(
     return [LeasedSource(*row) for row in session.execute(statement).all()]
 
 
-def claim_next_due(
-    session: Session, *, owner: str, lease: timedelta, due_by: datetime | None = None, now: datetime | None = None
-) -> int | None:
-    """Lease the most overdue source no one holds (``lease_due`` for one); None when nothing is due."""
-    leased = lease_due(session, owner=owner, lease=lease, due_by=due_by, now=now)
-    return leased[0].id if leased else None
-
-
-def claim(
-    session: Session,
-    source_id: int,
-    *,
-    owner: str,
-    lease: timedelta,
-    now: datetime | None = None,
-    due_only: bool = True,
-) -> bool:
-    """Take the lease on a source for ``owner``; False if another worker holds it (or it is not due)."""
-    return bool(lease_sources(session, [source_id], owner=owner, lease=lease, due_only=due_only, now=now))
-
-
 def release(session: Session, source_id: int, *, owner: str) -> None:
     """Give the lease back without recording a check (shutdown in the middle of one): still due."""
     session.execute(

@@ -85,7 +85,7 @@ def test_failing_sources_are_counted(
         ids = [sources.add_source(session, url=f"https://example.org/{n}/", kind=SourceKind.PAGE, label=str(n),
                                   interval_seconds=3600, added_by="test").id for n in range(3)]
     with session_scope(engine) as session:
-        assert ids[1] is not None and sources.claim(session, ids[1], owner="t", lease=timedelta(minutes=1))
+        assert ids[1] is not None and sources.lease_sources(session, [ids[1]], owner="t", lease=timedelta(minutes=1))
         sources.record_check(session, ids[1], sources.CheckRecord(CheckStatus.ERROR, error="HTTP 500"), owner="t")
     doctor_env.setenv("OGP_WATCH_DATABASE_URL", database_url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -21,6 +22,17 @@ def _add(session: Session, url: str = "https://synthetic.example/news/", interva
     session.commit()
     assert source.id is not None
     return source.id
+
+
+def _claim(session: Session, source_id: int, **lease: Any) -> bool:
+    """Lease one source (``sources.lease_sources`` for one id); whether it was free (and due)."""
+    return bool(sources.lease_sources(session, [source_id], **lease))
+
+
+def _claim_next_due(session: Session, **lease: Any) -> int | None:
+    """Lease the most overdue free source (``sources.lease_due`` for one); its id."""
+    leased = sources.lease_due(session, limit=1, **lease)
+    return leased[0].id if leased else None
 
 
 def test_a_new_source_is_due_at_once_and_a_url_is_watched_once(session: Session) -> None:
@@ -43,15 +55,15 @@ def test_only_one_worker_gets_the_lease_until_it_expires(engine) -> None:
     with session_scope(engine) as session:
         source_id = _add(session)
     with session_scope(engine) as session:
-        assert sources.claim(session, source_id, owner="worker-a", lease=LEASE, now=T0)
+        assert _claim(session, source_id, owner="worker-a", lease=LEASE, now=T0)
     with session_scope(engine) as session:
-        assert not sources.claim(session, source_id, owner="worker-b", lease=LEASE, now=T0 + timedelta(minutes=1))
+        assert not _claim(session, source_id, owner="worker-b", lease=LEASE, now=T0 + timedelta(minutes=1))
         assert sources.due_source_ids(session, now=T0 + timedelta(minutes=1)) == []
     # worker-a died: once its lease has expired the source is due again and worker-b takes it over
     later = T0 + LEASE + timedelta(seconds=1)
     with session_scope(engine) as session:
         assert sources.due_source_ids(session, now=later) == [source_id]
-        assert sources.claim(session, source_id, owner="worker-b", lease=LEASE, now=later)
+        assert _claim(session, source_id, owner="worker-b", lease=LEASE, now=later)
     with session_scope(engine) as session:
         # the dead worker's late result is dropped; the new owner's counts
         assert sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.OK), owner="worker-a") is None
@@ -66,7 +78,7 @@ def test_failures_back_off_and_a_success_clears_them(session: Session) -> None:
     delays = []
     moment = T0
     for _ in range(4):
-        assert sources.claim(session, source_id, owner="w", lease=LEASE, now=moment)
+        assert _claim(session, source_id, owner="w", lease=LEASE, now=moment)
         failed = sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.ERROR, error="HTTP 500"),
                                       owner="w", now=moment)
         assert failed is not None
@@ -75,7 +87,7 @@ def test_failures_back_off_and_a_success_clears_them(session: Session) -> None:
     assert delays == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40)]
     assert failed.consecutive_failures == 4 and failed.failing_since == T0 and failed.last_error == "HTTP 500"
 
-    assert sources.claim(session, source_id, owner="w", lease=LEASE, now=moment)
+    assert _claim(session, source_id, owner="w", lease=LEASE, now=moment)
     healed = sources.record_check(session, source_id, sources.CheckRecord(CheckStatus.UNCHANGED), owner="w",
                                   now=moment)
     assert healed is not None
@@ -107,11 +119,11 @@ def test_claim_next_due_takes_the_most_overdue_free_source_once(session: Session
     first = _add(session, "https://synthetic.example/a/")
     second = _add(session, "https://synthetic.example/b/")
     now = T0 + timedelta(minutes=1)
-    taken = [sources.claim_next_due(session, owner=f"worker-{n}", lease=LEASE, now=now) for n in range(3)]
+    taken = [_claim_next_due(session, owner=f"worker-{n}", lease=LEASE, now=now) for n in range(3)]
     session.commit()
     assert taken == [first, second, None]  # each source once; then nothing is due and free
     later = now + LEASE + timedelta(seconds=1)
-    assert sources.claim_next_due(session, owner="worker-9", lease=LEASE, now=later) == first  # lease ran out
+    assert _claim_next_due(session, owner="worker-9", lease=LEASE, now=later) == first  # lease ran out
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -124,8 +136,8 @@ def test_workers_claiming_at_once_skip_each_others_rows_instead_of_waiting(engin
     with Session(engine) as one, Session(engine) as other:
         one.connection().exec_driver_sql("SET lock_timeout = '2s'")
         other.connection().exec_driver_sql("SET lock_timeout = '2s'")
-        mine = sources.claim_next_due(one, owner="worker-1", lease=LEASE, now=now)  # row locked, not committed
-        theirs = sources.claim_next_due(other, owner="worker-2", lease=LEASE, now=now)  # no wait, no error
+        mine = _claim_next_due(one, owner="worker-1", lease=LEASE, now=now)  # row locked, not committed
+        theirs = _claim_next_due(other, owner="worker-2", lease=LEASE, now=now)  # no wait, no error
         one.commit()
         other.commit()
     assert (mine, theirs) == (first, second)
@@ -136,10 +148,10 @@ def test_a_long_call_leases_each_source_from_the_moment_it_is_claimed(session: S
     or another worker would check the same source again at once."""
     _add(session, "https://synthetic.example/a/")
     tick_began, now = T0 + timedelta(minutes=1), T0 + timedelta(minutes=40)
-    claimed = sources.claim_next_due(session, owner="worker-1", lease=LEASE, due_by=tick_began, now=now)
+    claimed = _claim_next_due(session, owner="worker-1", lease=LEASE, due_by=tick_began, now=now)
     session.commit()
     assert claimed is not None
-    assert sources.claim_next_due(session, owner="worker-2", lease=LEASE, now=now + timedelta(minutes=1)) is None
+    assert _claim_next_due(session, owner="worker-2", lease=LEASE, now=now + timedelta(minutes=1)) is None
 
 
 def test_lease_due_leases_a_lane_full_in_one_statement_with_what_the_checks_need(session: Session) -> None:
@@ -159,7 +171,7 @@ def test_unchanged_checks_are_recorded_together_and_a_lost_lease_is_not_overwrit
     now = T0 + timedelta(minutes=1)
     sources.lease_due(session, owner="worker-1", lease=LEASE, limit=2, now=now)
     later = now + LEASE + timedelta(minutes=1)  # worker-1's lease on "b" ran out and worker-2 took it
-    assert sources.claim(session, lost, owner="worker-2", lease=LEASE, now=later, due_only=False)
+    assert _claim(session, lost, owner="worker-2", lease=LEASE, now=later, due_only=False)
     checked = [sources.UnchangedCheck(source_id, 304, later, later + timedelta(hours=1)) for source_id in (mine, lost)]
     assert sources.record_unchanged(session, checks=checked, owner="worker-1") == 1
     session.commit()
