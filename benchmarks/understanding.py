@@ -4,6 +4,7 @@ labelled corpus in ``tests/data/pages/`` (its README defines the format and the 
     python -m benchmarks.understanding            # a table, then the pages with misses
     python -m benchmarks.understanding --json     # {"pages": N, "kinds": {"withdrawal": {...}, ...}}
     python -m benchmarks.understanding --misses   # every miss as a line of tests/data/pages/known_misses.txt
+    python -m benchmarks.understanding --corpus DIR   # score another folder of labelled pages (a held-out set)
 
 A fact is a tuple per kind (member, predicate), (member, status), ...; members are compared by country
 code when the gazetteer knows the name, else by their name without "City of" and the like. A page's
@@ -192,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="the table only, not the misses")
     parser.add_argument("--misses", action="store_true",
                         help="print the misses as lines of tests/data/pages/known_misses.txt")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR, metavar="DIR",
+                        help="a folder of labelled pages in the same format (default: tests/data/pages)")
     args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus error: {args.corpus} is not a folder", file=sys.stderr)
+        return 2
     try:
-        scores = [score_page(p) for p in load_corpus()]
+        scores = [score_page(p) for p in load_corpus(args.corpus)]
     except CorpusError as exc:
         print(f"corpus error: {exc}", file=sys.stderr)
         return 2

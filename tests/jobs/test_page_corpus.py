@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,24 @@ def test_the_benchmark_prints_precision_and_recall_per_kind(capsys: pytest.Captu
         assert 0.0 <= row["precision"] <= 1.0 and 0.0 <= row["recall"] <= 1.0
     assert figures["kinds"]["withdrawal"]["precision"] == 1.0
     assert figures["kinds"]["status"]["precision"] == 1.0
+
+
+def test_the_benchmark_scores_a_held_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "wd_turkey.txt").write_text(
+        "https://www.opengovpartnership.org/news/government-of-turkey-leaves-the-open-government-partnership/\n"
+        "+ withdrawal: Turkey | no_longer_participating\n"
+        "+ member: Turkey | country\n"
+        "---\n"
+        "The Government of Turkey, as of September 21, 2017, no longer takes part in the Open Government "
+        "Partnership (OGP).\n", encoding="utf-8")
+    assert understanding.main(["--json", "--corpus", str(tmp_path)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["pages"] == 1
+    assert figures["kinds"]["withdrawal"]["tp"] == 1
+    # The page yields a status and a date that it does not label: the held-out set's figures show them.
+    assert figures["kinds"]["status"]["fp"] == 1
+
+
+def test_the_benchmark_refuses_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert understanding.main(["--corpus", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
