@@ -89,6 +89,9 @@ class FetchPolicy:
     """Longest wait between attempts; a longer Retry-After is returned to the caller instead of waited for."""
     allow_private: bool = False
     respect_robots: bool = True
+    http2: bool = True
+    """Offer HTTP/2 when opening a TLS connection; a server that accepts it answers every request to it over
+    that one multiplexed connection. Plain ``http://`` and servers that decline stay on HTTP/1.1 keep-alive."""
 
     def __post_init__(self) -> None:
         if self.per_host_concurrency < 1:
@@ -116,6 +119,8 @@ class FetchResult:
     retry_after_s: float | None = None
     elapsed_s: float = 0.0
     attempts: int = 1
+    http_version: str | None = None
+    """Of the last response, e.g. "HTTP/2" or "HTTP/1.1"; None if no response came."""
 
 
 class Fetcher:
@@ -130,6 +135,7 @@ class Fetcher:
             # Stateless: what a page says must not depend on cookies another source's site set.
             cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             follow_redirects=False,
+            http2=self.policy.http2,
         )
         self._hosts: dict[str, _HostTurns] = {}
         self._robots = RobotsCache(self._read_robots)
@@ -212,7 +218,8 @@ class Fetcher:
         if status == 304:  # a 304 may leave out the validators; the ones we sent still hold
             await response.aread()  # its empty body, so the connection goes back to the pool for the next check
             return FetchResult(url, final_url, FetchOutcome.NOT_MODIFIED, status, etag=headers.get("etag", etag),
-                               last_modified=headers.get("last-modified", last_modified))
+                               last_modified=headers.get("last-modified", last_modified),
+                               http_version=response.http_version)
         if not 200 <= status < 300:
             raise _Failed(f"HTTP {status} {httpx.codes.get_reason_phrase(status) or response.reason_phrase}".strip(),
                           transient=status in TRANSIENT_STATUSES or status >= 500, status=status,
@@ -230,7 +237,7 @@ class Fetcher:
             raise _Failed(too_large, status=status)
         return FetchResult(url, final_url, FetchOutcome.OK, status, body=body, content_type=content_type,
                            etag=headers.get("etag"), last_modified=headers.get("last-modified"),
-                           content_hash=hashlib.sha256(body).hexdigest())
+                           content_hash=hashlib.sha256(body).hexdigest(), http_version=response.http_version)
 
     async def _check_address(self, url: str) -> str:
         try:

@@ -111,7 +111,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     from jobs.fetch import FetchPolicy
 
     return FetchPolicy(allow_private=settings.allow_private_sources, politeness_delay_s=settings.host_delay_seconds,
-                       per_host_concurrency=settings.host_concurrency)
+                       per_host_concurrency=settings.host_concurrency, http2=settings.http2)
 
 
 async def check_now(

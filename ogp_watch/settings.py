@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     host_concurrency: int = Field(default=2, ge=1, le=64)
     """Requests to one host at the same time."""
 
+    http2: bool = True
+    """Offer HTTP/2 to sites served over TLS (OGP's is): requests to a host then share one connection. Set
+    false to stay on HTTP/1.1, e.g. behind a proxy that mishandles it."""
+
     check_lease_seconds: float = Field(default=900.0, ge=5.0, le=86400.0)
     """How long a process may hold a source it is checking; if the process dies, another one checks the
     source after this long."""
