@@ -128,7 +128,17 @@ _RELATIVE_JOIN = re.compile(
     rf"{_YEAR_WORDS}(?P<year>(?:19|20)\d{{2}})"
 )
 _SPANISH_RELATIVE = re.compile(
-    r"\bde\s+la\s+que\s+es\s+miembro\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{2})"
+    r"\bde\s+la\s+que\s+(?:es|era|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?:miembro|parte)\s+desde\s+(?:el\s+)?"
+    r"(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{2})"
+    r"|\bde\s+la\s+que\s+(?:forma|formaba|form[oó])\s+parte\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year2>(?:19|20)\d{2})"
+)
+#: "El Salvador, miembro de la OGP desde 2011, no presentó ...", "Kenya, an OGP member since 2011, ...": the
+#: appositive states the join.
+_APPOSITIVE_SINCE = re.compile(
+    rf"(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?:and\s+|y\s+|de\s+)?(?-i:[A-Z])[\w'’.]*){{0,3}}),\s+(?:an?\s+|un\s+)?"
+    rf"(?:(?:OGP|AGA)\s+)?(?:member|miembro|participant|participante|part)\s*(?:(?:of|in|de(?:l)?|en)\s+{OGP}\s+)?"
+    rf"(?:since|desde)\s+(?:(?:el|the)\s+)?(?:(?:a[nñ]o|year)\s+)?(?P<year>(?:19|20)\d{{2}})\s*,",
+    _I,
 )
 
 
@@ -140,9 +150,16 @@ def _relative_joins(s: Sentence) -> list[Join]:
             out.append(Join(name, int(m.group("year")), False, s))
     spanish = _SPANISH_RELATIVE.search(s.clean)
     if spanish and OGP_NAMED.search(s.clean[: spanish.start()]):
-        lead = countries_in(s.clean[:60])
-        if lead:
-            out.append(Join(lead[0], int(spanish.group("year")), False, s))
+        lead = countries_in(s.clean[: spanish.start()])
+        if len(lead) == 1:
+            out.append(Join(lead[0], int(spanish.group("year") or spanish.group("year2")), False, s))
+    for m in _APPOSITIVE_SINCE.finditer(s.clean):
+        bare = m.group(0)[len(m.group("name")):]
+        if not (OGP_NAMED.search(bare) or OGP_NAMED.search(s.clean)):
+            continue
+        name = member_name(m.group("name"))
+        if name and gazetteer_country(name) and not hedged(s.clean, m.start(), m.end()):
+            out.append(Join(name, int(m.group("year")), False, s))
     return out
 
 

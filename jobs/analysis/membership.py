@@ -40,6 +40,11 @@ _WITHDRAW_VERBS = [
     r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
     r"(?:\s+membership\s+(?:in|of))?",
     r"(?:has\s+|had\s+)?(?:pulled|pulls|opted|opts|dropped|drops)\s+out\s+of",
+    # "withdraws membership from OGP", "decided to withdraw its membership from the OGP", "gave up its membership of"
+    r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|(?:gave|gives|given)\s+up)\s+"
+    r"(?:its\s+|their\s+)?membership\s+(?:from|of|in)",
+    r"(?:has\s+|had\s+)?(?:decided|decides|chose|voted|resolved)\s+to\s+(?:withdraw|give\s+up|end|terminate|renounce)"
+    r"\s+(?:its|their)\s+membership\s+(?:from|of|in)",
     r"(?:has\s+been|had\s+been|was|were|is|es|fue|qued[oó]|ha\s+sido|hab[ií]a\s+sido)\s+(?:permanently\s+|formally\s+"
     r"|officially\s+|definitivamente\s+|oficialmente\s+)?(?:expelled|removed|excluded|expulsad[oa]|excluid[oa]"
     r"|separad[oa]|(?<!temporarily\s)suspended|suspendid[oa])\s+(?:from|de)",
@@ -140,7 +145,8 @@ _FUTURE = re.compile(
     r"|dejar[aá]|retirar[aá]|saldr[aá]|ser[aá]|formar[aá]|entrar[aá]\s+en\s+vigor|a\s+partir\s+del?)\b",
     _I,
 )
-_NO_LONGER = re.compile(r"\bno\s+longer\b|\bya\s+no\b", _I)
+#: "no longer takes part", "ya no forma parte", "dejó de ser miembro" (ceased to be a member).
+_NO_LONGER = re.compile(r"\bno\s+longer\b|\bya\s+no\b|\bdej\w*\s+de\s+(?:ser|formar)\b|\bceased\s+to\s+be\b", _I)
 _REMOVED = re.compile(
     r"\b(?:removed|expelled|suspended|suspend|suspendid\w*|separad\w*|deemed\s+(?:to\s+have\s+)?withdrawn|excluded"
     r"|expulsad\w*|excluid\w*)\b",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from jobs.analysis.classify import classify
 from jobs.analysis.dates import page_date, url_date, url_reference
@@ -61,6 +62,44 @@ def _member_since(content: str | bytes, content_type: str | None, is_html: bool,
     return [JoinedFinding(member, year, "local" if local else None, line, in_country)]
 
 
+#: A teaser cut short ("... the OGP…"): what it would have said next may be the hedge ("unless ...").
+_CUT_SHORT = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*$")
+
+
+def _item_memberships(entries: list[tuple[str, str, date | None]]) -> list[Finding]:
+    """Membership statements in an index's entries (title, teaser, the entry's own date), each entry read
+    on its own: "it" in one teaser is that entry's member, and the index's date is no entry's date. A
+    teaser's last sentence cut short is left out."""
+    out: list[Finding] = []
+    seen: set[tuple[str, ...]] = set()
+    for title, summary, published in entries:
+        sentences = [s for s in split_sentences(f"{title}\n{summary}" if title else summary)
+                     if not _CUT_SHORT.search(s.text)]
+        found, _ = membership_findings(sentences, title, published)
+        for f in found:
+            key = (type(f).__name__, f.member, getattr(f, "status", ""), str(getattr(f, "year", "")))
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
+
+
+def _blocks(text: str) -> list[tuple[str, str, date | None]]:
+    """A listing whose items could not be told apart by their markup (plain text): its paragraphs, each
+    with the heading line above it as its title."""
+    entries: list[tuple[str, str, date | None]] = []
+    heading = ""
+    for block in (b.strip() for b in re.split(r"\n\s*\n", text)):
+        if not block:
+            continue
+        if "\n" not in block and not re.search(r"[.!?…]$", block) and len(block) < 160:
+            heading = block
+            continue
+        entries.append((heading, block, None))
+        heading = ""
+    return entries
+
+
 def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAnalysis:
     if not content:
         return PageAnalysis(url=url, title="", kind=DocumentKind.OTHER, language="en", text="")
@@ -72,6 +111,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             linked = {(f.member, f.kind) for f in found if isinstance(f, ReportFinding)}
             mentioned = mentioned_reports(split_sentences(item.summary or ""), item.title or "")
             found += [f for f in mentioned if (f.member, f.kind) not in linked]
+        found += _item_memberships([(i.title or "", i.summary or "", i.published) for i in items])
         return PageAnalysis(url=url, title="", kind=DocumentKind.LISTING, language=detect_language(text),
                             text=text, findings=found)
     extracted = extract(content, content_type)
@@ -97,6 +137,10 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             found, main = membership_findings(sentences, extracted.title, published, reference=url_reference(url))
             findings += found
             member = member or main
+        else:
+            items = index_items(content, url, content_type, feed=False)
+            entries = [(i.title or "", i.summary or "", i.published) for i in items if i.summary]
+            findings += _item_memberships(entries or _blocks(text))
         if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
             isinstance(f, JoinedFinding) and f.member == member for f in findings
         ):

@@ -56,7 +56,10 @@ STAYS_RE = re.compile(
     _I,
 )
 
-_INACTIVE_STATE = r"(?:(?:an?\s+)?(?:inactive|inactiv[oa]s?)(?:\s+status)?|(?:estado|estatus)\s+inactivo)\b"
+_INACTIVE_STATE = (
+    r"(?:(?:an?\s+|una?\s+)?(?:(?:pa[ií]s|miembro|participante)\s+)?(?:inactive|inactiv[oa]s?)"
+    r"(?:\s+(?:status|member|country|participant))?|(?:estado|estatus)\s+inactivo)\b"
+)
 _INACTIVE_PASSIVE = re.compile(
     r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will(?:,\s*\w+,)?\s+be|fue|fueron|ha\s+sido"
     r"|hab[ií]a\s+sido|qued[oó]|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+"

@@ -27,10 +27,11 @@ _I = re.IGNORECASE
 #: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
 OGP = (
     r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+)?(?:"
-    r"Open\s+Government\s+Partnership(?:\s+\(OGP\))?(?:\s+Local)?"
+    r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
-    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)\))?(?:\s+Local)?"
+    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
+    r"(?:\s+Local)?"
     r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
     r"|alianza\s+internacional\s+(?:de|para|por)\s+(?:el\s+)?gobierno\s+abierto"
     r"|(?-i:Partnership)|(?-i:Alianza)"
@@ -97,8 +98,30 @@ def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
     return bool(HEDGE.search(sentence[start:verb_start] + " " + sentence[verb_end:end]))
 
 
+#: What may follow OGP when OGP itself is the object: the clause goes on (a date, a reason, "effective", a
+#: preposition), or a noun that names OGP itself ("the OGP initiative"). Any other word makes OGP a modifier
+#: of something else: "pulled out of the OGP Global Summit", "withdrew from OGP commitments on ...", "left
+#: the OGP action plan process" are not about membership.
+_OGP_AS_OBJECT_ENDS = re.compile(
+    rf"^(?:\s*(?:$|[.,;:!?()\[\]|/\"'“”‘’—–-]|\d)|\s+\w+(?:ly|mente)\b|\s+(?:{MONTH_WORDS})\b"
+    r"|\s+(?:in|on|at|as|after|before|because|effective|since|from|for|to|and|or|but|with|by|due|over|last|this|that|which|when|while|until|amid"
+    r"|following|citing|altogether|entirely|completely|officially|formally|immediately|itself|yesterday|today"
+    r"|earlier|later|again|early|late|en|el|la|los|las|a|al|por|de|del|desde|tras|y|e|o|pero|con|hace|ya|ayer"
+    r"|hoy|este|esta|luego|debido|seg[uú]n|mediante|porque|is|was|has|had|will|would|es|fue|ha"
+    r"|local|initiative|iniciativa|membership|membres[ií]a|partnership|alliance|itself|participating|member|members"
+    r"|participant|participants|miembro|miembros|participante|participantes)\b)",
+    _I,
+)
+
+
 def ogp_object_ok(sentence: str, obj_end: int) -> bool:
-    return not _NOT_OGP_AFTER.match(sentence[obj_end:])
+    rest = sentence[obj_end:]
+    if _NOT_OGP_AFTER.match(rest):
+        return False
+    # "the Open Government Partnership (OGP)" is a whole name: a lower-case word after it starts the clause
+    # ("... de retirarse del Open Government Partnership (OGP) decepciona").
+    whole_name = sentence[:obj_end].endswith(")") and re.match(r"\s+[a-zà-ÿ]", rest)
+    return bool(_OGP_AS_OBJECT_ENDS.match(rest) or whole_name)
 
 
 #: "The United States, one of the eight founding countries of OGP, has ...": the appositive is not the subject.
@@ -124,6 +147,20 @@ _GOVERNMENT_NOUN = re.compile(
 _COMPLEMENTIZER = re.compile(r"\b(?:that|que|whereby)\s+(?!it\b|they\b)", _I)
 
 
+def _subject_phrase(prefix: str) -> str:
+    """The clause before the verb, less an introductory phrase set off by a comma: in "With the decline in
+    transparency and citizen participation, El Salvador left ..." the citizens are not the subject."""
+    clause = prefix[clause_start(prefix) :]
+    name = trailing_name(_GOVERNMENT_NOUN.sub("", clause))
+    if name:
+        before = clause.rstrip()[: -len(name)].rstrip()
+        before = re.sub(r"\b(?:the\s+)?(?:government|gobierno)\s+(?:of|de(?:l)?)\s*$", "", before, flags=_I)
+        before = before.rstrip()
+        if before.endswith(","):
+            return clause[len(before):]
+    return clause
+
+
 def clause_start(prefix: str) -> int:
     """Where the clause whose subject ends ``prefix`` begins: after a stop, a colon, or "resolved that"."""
     start = max(prefix.rfind(";"), prefix.rfind(":"), prefix.rfind(". ")) + 1
@@ -141,7 +178,8 @@ _TIME_AFTER_SUBJECT = re.compile(
 
 
 _DEMONYM_GOVERNMENT = re.compile(
-    r"\b(?:the|its)\s+([A-Z][a-z]+)\s+(?:national\s+|federal\s+)?(?:government|administration|authorities)(?:['’]s)?\s*$"
+    r"\b(?:[Tt]he|[Ii]ts)\s+([A-Z][a-z]+)\s+(?:national\s+|federal\s+)?(?:government|administration|authorities)"
+    r"(?:['’]s)?\s*$"
 )
 _EXPLICIT_GOVERNMENT = re.compile(
     r"(?:^|[,;]\s*)(?:the\s+|el\s+)?(?:Government|Gobierno)\s+(?:of|de|del)\s+[A-Z][^,;]*$"
@@ -168,7 +206,7 @@ def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | N
     # "civil society in Mexico City withdrew ..." is not Mexico City; but "..., at the OGP Steering Committee
     # meeting on September 20, 2017, the Government of Tanzania said" is Tanzania's government.
     explicit = _EXPLICIT_GOVERNMENT.search(prefix)
-    if not explicit and NOT_A_GOVERNMENT.search(prefix[clause_start(prefix) :]):
+    if not explicit and NOT_A_GOVERNMENT.search(_subject_phrase(prefix)):
         return None, False, None
     prefix = _GOVERNMENT_NOUN.sub("", prefix)
     raw = trailing_name(prefix)
