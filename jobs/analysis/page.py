@@ -14,7 +14,7 @@ from datetime import date
 
 from jobs.analysis.classify import classify
 from jobs.analysis.dates import page_date, url_date, url_reference
-from jobs.analysis.findings import Finding, JoinedFinding, PageAnalysis, ReportFinding
+from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
 from jobs.analysis.listed import index_items, listed_reports, mentioned_reports
@@ -71,17 +71,26 @@ def _item_memberships(entries: list[tuple[str, str, date | None]]) -> list[Findi
     on its own: "it" in one teaser is that entry's member, and the index's date is no entry's date. A
     teaser's last sentence cut short is left out."""
     out: list[Finding] = []
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[object, ...]] = set()
     for title, summary, published in entries:
         sentences = [s for s in split_sentences(f"{title}\n{summary}" if title else summary)
                      if not _CUT_SHORT.search(s.text)]
         found, _ = membership_findings(sentences, title, published)
         for f in found:
-            key = (type(f).__name__, f.member, getattr(f, "status", ""), str(getattr(f, "year", "")))
+            key = _once_per_index(f)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
     return out
+
+
+def _once_per_index(f: Finding) -> tuple[object, ...]:
+    """Entries often repeat one another (a headline and its teaser): one finding per member and status."""
+    if isinstance(f, MembershipFinding):
+        return ("status", f.member, f.status)
+    if isinstance(f, JoinedFinding):
+        return ("joined", f.member, f.year)
+    return ("other", repr(f))
 
 
 def _blocks(text: str) -> list[tuple[str, str, date | None]]:
