@@ -334,10 +334,18 @@ _LAUNCHED_2011 = re.compile(
 )
 
 
+_GROWTH = re.compile(
+    r"\bfrom\s+(?:eight|8)\s+founding\s+\w+\s+to\s+(?:\d+|\w+)|\bde\s+(?:ocho|8)\s+(?:pa[ií]ses\s+)?fundador\w*"
+    r"\s+a\s+(?:\d+|\w+)",
+    _I,
+)
+
+
 def _founders(s: Sentence, before: list[Sentence], ogp_page: bool) -> list[Join]:
     """The founders named with OGP's founding in 2011, in the sentence or the few before it."""
     text = s.clean
-    if not _FOUNDERS.search(text) or _NOT_FOUNDER.search(text) or _INTENT.search(text):
+    # "grown from 8 founding countries to 75 since 2011" is OGP's growth, and names no founder.
+    if not _FOUNDERS.search(_GROWTH.sub("", text)) or _NOT_FOUNDER.search(text) or _INTENT.search(text):
         return []
     if "2011" not in text and not any(_LAUNCHED_2011.search(b.clean) for b in before):
         return []

@@ -119,6 +119,10 @@ def _kind_in(text: str) -> tuple[DocumentKind, re.Match[str]] | None:
     return best
 
 
+#: "Three countries will not get an IRM progress report for now: Lithuania, Malta and Turkey."
+_DENIED = re.compile(r"\b(?:not|never|no|without|nor|n['’]t|sin|ning[uú]n\w*)\b", re.IGNORECASE)
+
+
 def mentioned_reports(sentences: list[Sentence], title: str) -> list[ReportFinding]:
     """The IRM reports a page's prose names for several members at once: "Invitation to Comment on
     Progress Reports for Hungary and The Netherlands", or a sentence ending "for the action plans of"
@@ -138,7 +142,8 @@ def mentioned_reports(sentences: list[Sentence], title: str) -> list[ReportFindi
 
     for i, s in enumerate(sentences):
         found = _kind_in(s.clean)
-        if found is not None and not _NOT_ONE_REPORT.search(s.clean[: found[1].start()]):
+        if (found is not None and not _NOT_ONE_REPORT.search(s.clean[: found[1].start()])
+                and not _DENIED.search(s.clean[: found[1].start()])):
             kind, m = found
             after = s.clean[m.end() :]
             names = countries_in(after)

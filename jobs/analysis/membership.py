@@ -12,12 +12,12 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from jobs.analysis.dates import effective, in_sentence
+from jobs.analysis.dates import Effective, effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding
 from jobs.analysis.joins import countries_in, page_joins
 from jobs.analysis.names import country_after, leading_name, member_key
 from jobs.analysis.numbers import NUMBER_PATTERN, fold
-from jobs.analysis.statuses import Statement, continuing, inactivity, reviews, stays, totals
+from jobs.analysis.statuses import NOT_DECIDED, Statement, continuing, inactivity, reviews, stays, totals
 from jobs.analysis.subjects import (
     LOCAL_CUE,
     OGP,
@@ -83,7 +83,9 @@ WITHDRAW_ON_OGP_PAGE_RE = re.compile(
 )
 #: "the withdrawal of Hungary from OGP", "el retiro de Hungría de la AGA".
 NOMINAL_WITHDRAW_RE = re.compile(
-    rf"\b(?:the\s+withdrawal\s+of|el\s+retiro\s+de|la\s+salida\s+de)\s+(?P<name>.+?)\s+(?:from|de)\s+(?P<obj>{OGP})",
+    rf"\b(?:the\s+(?:(?:official|formal|formali[sz]ed|recent|sudden|abrupt|unilateral|immediate)\s+)?withdrawal\s+of"
+    rf"|el\s+(?:(?:reciente|formal|repentino|unilateral)\s+)?retiro\s+de|la\s+(?:(?:reciente|formal|repentina"
+    rf"|unilateral)\s+)?salida\s+de)\s+(?P<name>.+?)\s+(?:from|de)\s+(?P<obj>{OGP})",
     _I,
 )
 #: "received a letter from the Government of Hungary announcing its immediate withdrawal from OGP".
@@ -139,6 +141,18 @@ OBJECT_WITHDRAW_RE = re.compile(
     rf"\b(?P<verb>withdr(?:ew|awn|aws|aw)|removed|pulled|took|expel(?:led|s)?|(?:permanently\s+)?suspend(?:ed|s)?"
     rf"|expuls[oó]|expulsar)\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){{0,3}})"
     rf"\s+(?:out\s+)?(?:of|from)\s+(?P<obj>{OGP})",
+)
+#: OGP as the one acting: "Alianza por el Gobierno Abierto expulsa a El Salvador", "OGP expels Azerbaijan", "La
+#: Alianza ... sacó a El Salvador de la alianza".
+AGENT_REMOVES_RE = re.compile(
+    rf"(?:^|\b)(?P<agent>{OGP}|(?:the\s+|el\s+)?(?:OGP\s+)?(?:Steering\s+Committee|Comit[eé]\s+Directivo))"
+    r"(?:\s+\([^)]{0,60}\))?,?\s+"
+    r"(?P<verb>expels|expelled|has\s+expelled|expulsa|expuls[oó]|ha\s+expulsado|removes|removed|has\s+removed"
+    r"|sac[oó]|saca|ha\s+sacado|excluy[oó]|excluye)\s+(?:a\s+)?"
+    r"(?P<name>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+|and\s+|y\s+|de\s+)?(?-i:[A-Z])[\w.'’]*){0,3})"
+    rf"(?P<rest>\s+(?:from|of|de(?:l)?)\s+(?:{OGP_ON_OGP_PAGE}|dicha\s+alianza|the\s+initiative|la\s+iniciativa)"
+    r"|\s+(?:por|for|over|after|tras|due)\b|\s*[.,;:]|\s*$)",
+    _I,
 )
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|is\s+to|to\s+take\s+effect|takes?\s+effect|effective\s+(?:from|as\s+of)"
@@ -210,6 +224,23 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
         name = member_name(m.group("name"))
         if name:
             out.append(Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text), at=m.start()))
+    for m in AGENT_REMOVES_RE.finditer(text):
+        clause = text[text.rfind(";", 0, m.start()) + 1 : m.start()]
+        if hedged(text, m.start("verb"), m.end("verb")) or NOT_DECIDED.search(clause):
+            continue  # "civil society urged that OGP expel Hungary" asks for what has not been done
+        # "sacó a X de ..." names what X was taken out of: it must be OGP; "expulsa a X" says it by itself.
+        out_of = re.match(r"\s+(?:from|of|de(?:l)?)\s", m.group("rest"))
+        if out_of and not ogp_object_ok(text, m.end("rest")):
+            continue
+        if re.match(r"sac|saca|remov", m.group("verb"), _I) and not out_of:
+            continue
+        raw = m.group("name")
+        if raw.endswith(".") and not re.search(r"\b[A-Z]\.$", raw):  # the sentence's stop, not "U.S."
+            raw = raw[:-1]
+        name = member_name(raw)
+        if name:
+            local = gazetteer_country(name) is None
+            out.append(Statement(name, "withdrawn", local, s, None, "removed", at=m.start("verb")))
     for m in LETTER_WITHDRAW_RE.finditer(text):
         verb = next(v for v in ("verb", "verb2", "verb3") if m.group(v))
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(verb), m.end(verb)):
@@ -358,8 +389,12 @@ def membership_findings(
                 (st for st in chosen if in_sentence(st.sentence.clean, published or reference, st.at, status)),
                 evidence,
             )
-            when = (effective(dated.sentence, sentences, published, dated.at, status, reference)
-                    if status != "active" else None)
+            if status != "active":
+                when = effective(dated.sentence, sentences, published, dated.at, status, reference)
+            else:  # a continuing member has no date of change; one active again has the date its sentence gives
+                again = next((st for st in chosen if st.predicate == "reactivated"), None)
+                stated = in_sentence(again.sentence.clean, published or reference, again.at, status) if again else None
+                when = Effective(stated, "sentence") if stated else None
             per_status.append(
                 MembershipFinding(
                     member,

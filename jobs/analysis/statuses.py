@@ -61,7 +61,7 @@ _INACTIVE_STATE = (
     r"(?:\s+(?:status|member|country|participant))?|(?:estado|estatus)\s+inactivo)\b"
 )
 _INACTIVE_PASSIVE = re.compile(
-    r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will(?:,\s*\w+,)?\s+be|fue|fueron|ha\s+sido"
+    r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will(?:,\s*\w+,|\s+\w+ly)?\s+be|fue|fueron|ha\s+sido"
     r"|hab[ií]a\s+sido|qued[oó]|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+"
     r"|tambi[eé]n\s+)?"
     r"(?:(?:designated|declared|deemed|made|placed|listed|rendered|put|declarad[oa]s?|designad[oa]s?|considerad[oa]s?"
@@ -69,7 +69,8 @@ _INACTIVE_PASSIVE = re.compile(
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
-    r"\b(?:designated|designate|declared|made|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?(?P<name>.+?)"
+    r"\b(?:designated|designate|declared|made|make|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?"
+    r"(?P<name>.+?)"
     r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
     + r"|\bdeclaran\s+inactiv[oa]s?\s+a\s+(?P<name2>.+?)(?:\s+(?:en|de)\s|$)"
     r"|\btemporarily\s+suspend(?:ed|s)?\s+(?P<name3>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w.'’]*){0,3})",
@@ -111,7 +112,7 @@ _REVIEWING = re.compile(
     r"(?:had\s+been|has\s+been|was|is|were)\s+reviewing\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){0,4})"
 )
 #: A procedural review asked for, recommended or to be considered is not one that was decided.
-_NOT_DECIDED = re.compile(
+NOT_DECIDED = re.compile(
     r"\b(?:request\w*|recommend\w*|ask\w*|call\w*\s+(?:for|on)|urg\w*|petition\w*|propos\w*|submit\w*"
     r"|fil(?:e|ed|es|ing)|complain\w*|concerns?|consider\w*|review\s+whether|to\s+(?:place|put)|solicit\w*"
     r"|recomend\w*|ped\w*|pid\w*|propuest\w*|propon\w*|queja\w*|preocupaci\w*|evaluar\w*|analizar\w*"
@@ -120,10 +121,28 @@ _NOT_DECIDED = re.compile(
 )
 
 
+#: "Montenegro has regained its active status in the OGP, effective as of 20 November 2018": back from inactive.
+REGAINED_RE = re.compile(
+    r"\s+(?P<verb>(?:has\s+|had\s+)?(?:regained|recovered|returned\s+to)\s+(?:its\s+|their\s+)?active\s+status"
+    r"|(?:was|were|has\s+been|had\s+been)\s+(?:re-?activated|restored\s+to\s+active\s+status)"
+    r"|(?:recuper[oó]|ha\s+recuperado)\s+(?:su\s+)?(?:estatus|estado|condici[oó]n)\s+(?:de\s+)?activ[oa]"
+    r"|(?:fue|ha\s+sido)\s+reactivad[oa])\s+(?:in|within|en|dentro\s+de)\s+"
+    rf"(?P<obj>{OGP})",
+    _I,
+)
+
+
 def stays(s: Sentence) -> list[Statement]:
-    """A member the page says stays in OGP (a local member whose national government left)."""
+    """A member the page says stays in OGP (a local member whose national government left), or is active
+    again after inactivity."""
     out: list[Statement] = []
     text = s.clean
+    for m in REGAINED_RE.finditer(text):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        name, anaphor, country = subject(text[: m.start()])
+        if name or anaphor:
+            out.append(Statement(name, "active", False, s, country, "reactivated", at=m.start()))
     for m in STAYS_RE.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
             continue
@@ -146,7 +165,7 @@ def reviews(s: Sentence) -> list[Statement]:
     for m in _REVIEW_PASSIVE.finditer(text):
         # A request comes before what it asks for, in the same clause: "CSOs requested that X be placed under
         # procedural review".
-        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
+        if hedged(text, m.start(), m.end()) or NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
             continue
         if m.group("plain") and not (_OGP_AGENT.search(text[: m.start()]) or _OGP_AGENT.match(text[m.end():])):
             continue
@@ -156,7 +175,7 @@ def reviews(s: Sentence) -> list[Statement]:
         if name or anaphor:
             out.append(Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
-        if hedged(text, m.start(), m.end()) or _NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
+        if hedged(text, m.start(), m.end()) or NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
             continue
         if m.group("plain") and not _OGP_AGENT.search(text[: m.start()]):
             continue

@@ -26,7 +26,7 @@ _I = re.IGNORECASE
 #: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
 #: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
 OGP = (
-    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+)?(?:"
+    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+|global\s+)?(?:"
     r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
@@ -192,9 +192,19 @@ _LOCAL_BEFORE_NAME = re.compile(
 )
 
 
+_POSSESSED_MEMBERSHIP = re.compile(
+    r"(?:^|[\s,;])(?P<name>(?-i:[A-Z])[\w.'’-]*(?:\s+(?:of\s+|and\s+)?(?-i:[A-Z])[\w.'’-]*){0,3})['’]s\s+"
+    rf"(?:participation|membership|status)\s+(?:in|of|within)\s+{OGP}\s*$",
+    _I,
+)
+
+
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
+    possessed = _POSSESSED_MEMBERSHIP.search(prefix)  # "Turkey's participation in OGP has been under review"
+    if possessed and (name := member_name(possessed.group("name"), local)):
+        return name, False, None
     demonym = _DEMONYM_GOVERNMENT.search(prefix)  # "the Hungarian government": Hungary, not "the government"
     demonym_country = gazetteer().by_demonym(demonym.group(1)) if demonym else None
     if demonym_country is not None:
