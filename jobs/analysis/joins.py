@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from jobs.analysis.names import as_country
+from jobs.analysis.names import as_country, clean_member_name
 from jobs.analysis.numbers import MONTH_WORDS
 from jobs.analysis.subjects import (
     LOCAL_CUE,
@@ -33,6 +33,7 @@ from jobs.analysis.subjects import (
 )
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
+from storage.gazetteer import local_member
 
 _I = re.IGNORECASE
 #: Names of regional governments that carry no "State" or "City" ("Principado de Asturias").
@@ -51,7 +52,9 @@ class Join:
 
 _JOIN_VERBS = [
     r"(?:has\s+|had\s+|officially\s+|formally\s+)?joined",
-    r"(?:became|become)\s+(?:a\s+|the\s+\w+\s+)?(?:member|participant|part|country)\s+(?:of|in|to\s+join)",
+    r"(?:became|become)\s+(?:a\s+|the\s+\w+\s+|(?:the\s+)?\d+(?:\.|st|nd|rd|th)?\s+)?(?:member|participant|part"
+    r"|country)\s+(?:of|in|to\s+join)",
+    r"(?:began|begun|started)\s+(?:its|their)\s+(?:formal\s+|official\s+)?participation\s+in",
     r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
     r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó])\s+(?:por\s+primera\s+vez\s+)?a",
     r"ingres[oó]\s+a",
@@ -176,7 +179,14 @@ def _headline_join(headline: Sentence, published: date) -> list[Join]:
     m = _HEADLINE_JOIN.match(headline.clean)
     if not m or len(headline.clean) > 120 or hedged(headline.clean, m.start(), m.end()):
         return []
-    return [Join(name, published.year, False, headline) for name in countries_in(m.group("names"))]
+    names = m.group("names")
+    out = [Join(name, published.year, False, headline) for name in countries_in(names)]
+    # "The Basque Country, the City of Iasi, South Cotabato, Kaduna State, and Narino Join OGP": OGP Local's.
+    for raw in list_items(names):
+        known = local_member(clean_member_name(raw) or "")
+        if known is not None and not any(j.member == known.name for j in out):
+            out.append(Join(known.name, published.year, True, headline, known.country))
+    return out
 
 
 _NEW_MEMBERS = re.compile(
@@ -265,9 +275,38 @@ _RECENT_JOINERS = re.compile(
 )
 
 
+#: "La reciente incorporación de Irlanda, Australia y Malawi a la Alianza", "the accession of Ireland and
+#: Australia to OGP in 2013": several countries' joins in one noun phrase.
+_NOMINAL_JOIN_LIST = re.compile(
+    rf"\b(?P<recent>(?:la\s+|the\s+)?(?:reciente|recent)\s+)?(?:incorporaci[oó]n|adhesi[oó]n|ingreso|accession|admission)"
+    rf"\s+(?:de|of)\s+(?P<list>(?-i:[A-ZÁÉÍÓÚ])[^.;:()]{{0,120}}?)\s+(?:a|en|to|into)\s+(?P<obj>{OGP})",
+    _I,
+)
+#: "Desde su incorporación en 2018 a la Alianza para el Gobierno Abierto (OGP), Euskadi ha desarrollado ...".
+_SINCE_ITS_JOINING = re.compile(
+    rf"^(?:desde\s+su\s+(?:incorporaci[oó]n|adhesi[oó]n|ingreso)|since\s+(?:its|their)\s+(?:accession|admission|entry))"
+    rf"\s+(?:(?:en|in)\s+(?:el\s+)?(?P<year>(?:19|20)\d{{2}})\s+)?(?:a|to|into|en)\s+(?P<obj>{OGP})"
+    rf"(?:\s+(?:en|in)\s+(?:el\s+)?(?P<year2>(?:19|20)\d{{2}}))?\s*,\s+"
+    rf"(?P<name>(?:(?:el|la|the)\s+)?(?-i:[A-Z])[\w'’.]*(?:\s+(?:de\s+|of\s+)?(?-i:[A-Z])[\w'’.]*){{0,3}})",
+    _I,
+)
+
+
 def _verb_joins(s: Sentence, published: date | None = None) -> list[Join]:
     out: list[Join] = []
     text = s.clean
+    for m in _NOMINAL_JOIN_LIST.finditer(text):
+        if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.end()):
+            continue
+        years = _YEAR_AFTER.match(text[m.end() :]) or _YEAR_BEFORE.search(text[: m.start()])
+        joined_in = int(years.group("year")) if years else (published.year if m.group("recent") and published else None)
+        if joined_in is not None:
+            out += [Join(name, joined_in, False, s) for name in countries_in(m.group("list"))]
+    since = _SINCE_ITS_JOINING.match(text)
+    if since and (since.group("year") or since.group("year2")) and not hedged(text, 0, since.end()):
+        name = member_name(since.group("name"), local=bool(OGP_LOCAL.search(text)))
+        if name:
+            out.append(Join(name, int(since.group("year") or since.group("year2")), gazetteer_country(name) is None, s))
     for m in _NOMINAL_JOIN.finditer(text):
         after = _YEAR_AFTER.match(text[m.end() :])
         name = member_name(m.group("name"), local=bool(OGP_LOCAL.search(text))) or (

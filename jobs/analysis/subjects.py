@@ -62,7 +62,7 @@ HEDGE = re.compile(
     r"|considera\w*\s+(?:retirarse|salir|abandonar|dejar|si)|eval[uú]a\w*\s+(?:retirarse|salir|abandonar|si)"
     r"|threat\w*|amenaz\w*|(?-i:may)|might|could|whether|unless|if|podr[ií]a\w*|plans?\s+to|planned\s+to"
     r"|intends?\s+to|planea\w*|would\s+(?:consider|leave|withdraw|exit)|should|deber[ií]a\w*|hypothetical\w*"
-    r"|hipot[eé]tic\w*|hoax|fake|false|falso)\b",
+    r"|hipot[eé]tic\w*|hoax|fake|false|falso|possible|posible|potential|potencial|prospective|eventual)\b",
     _I,
 )
 _NEGATION = re.compile(r"\b(?:not|never|n['’]t|nunca|tampoco|no)\b(?!\s+longer)", _I)
@@ -107,6 +107,7 @@ _OGP_AS_OBJECT_ENDS = re.compile(
     r"|\s+(?:in|on|at|as|after|before|because|effective|since|from|for|to|and|or|but|with|by|due|over|last|this|that|which|when|while|until|amid"
     r"|following|citing|altogether|entirely|completely|officially|formally|immediately|itself|yesterday|today"
     r"|earlier|later|again|early|late|en|el|la|los|las|a|al|por|de|del|desde|tras|y|e|o|pero|con|hace|ya|ayer"
+    r"|lo|le|les|se|que|son|han|fueron"
     r"|hoy|este|esta|luego|debido|seg[uú]n|mediante|porque|is|was|has|had|will|would|es|fue|ha"
     r"|local|initiative|iniciativa|membership|membres[ií]a|partnership|alliance|itself|participating|member|members"
     r"|participant|participants|miembro|miembros|participante|participantes)\b)",
