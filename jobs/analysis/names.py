@@ -38,7 +38,7 @@ _LEAD_WORDS = re.compile(
     r"^(?:In|On|At|Today|Yesterday|However|But|Also|Officially|Finally|Recently|Hoy|Ayer|En|Sin embargo"
     r"|Además|También|Finalmente|Recientemente|Officials\s+(?:from|of)|Funcionarios\s+del?"
     # a subordinate clause's opener: "After New York City joined OGP Local ..." is New York City's join
-    r"|After|Before|When|Whenever|Since|Once|While|Whilst|Although|Though|Because|As|If|Until|Unless|Since"
+    r"|After|Before|When|Whenever|Since|Once|While|Whilst|Although|Though|Because|As|If|Until|Unless"
     r"|Cuando|Desde\s+que|Después\s+de\s+que|Antes\s+de\s+que|Aunque|Si|Mientras|Porque|Una\s+vez\s+que)\s+",
 )
 #: A Spanish article before a common noun ("La Municipalidad de Lima"), not one that is part of a name

@@ -146,8 +146,9 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             found, main = membership_findings(sentences, extracted.title, published, reference=url_reference(url))
             findings += found
             member = member or main
-        else:
-            items = index_items(content, url, content_type, feed=False)
+        items = (index_items(content, url, content_type, feed=False)
+                 if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE) else [])
+        if page.kind == DocumentKind.LISTING:
             entries = [(i.title or "", i.summary or "", i.published) for i in items if i.summary]
             findings += _item_memberships(entries or _blocks(text))
         if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
@@ -156,7 +157,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             findings += _member_since(content, content_type, extracted.is_html, text, member, page.country)
         mentioned = mentioned_reports(sentences, extracted.title)
         if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
-            findings += listed_reports(index_items(content, url, content_type, feed=False), member)
+            findings += listed_reports(items, member)
         # A report the page also links is known better from its link (with its period).
         linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
         findings += [f for f in mentioned if (f.member, f.kind) not in linked]

@@ -105,7 +105,7 @@ def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
 _OGP_AS_OBJECT_ENDS = re.compile(
     rf"^(?:\s*(?:$|[.,;:!?()\[\]|/\"'“”‘’—–-]|\d)|\s+\w+(?:ly|mente)\b|\s+(?:{MONTH_WORDS})\b"
     r"|\s+(?:in|on|at|as|after|before|because|effective|since|from|for|to|and|or|but|with|by|due|over|last|this|that|which|when|while|until|amid"
-    r"|following|citing|altogether|entirely|completely|officially|formally|immediately|itself|yesterday|today"
+    r"|following|citing|altogether|entirely|completely|officially|formally|immediately|yesterday|today"
     r"|earlier|later|again|early|late|en|el|la|los|las|a|al|por|de|del|desde|tras|y|e|o|pero|con|hace|ya|ayer"
     r"|lo|le|les|se|que|son|han|fueron"
     r"|hoy|este|esta|luego|debido|seg[uú]n|mediante|porque|is|was|has|had|will|would|es|fue|ha"
