@@ -91,9 +91,13 @@ def test_listings_parse_to_exactly_their_pages(pages: dict[str, DemoPage]) -> No
 
 
 def test_listings_state_only_the_reports_they_link(pages: dict[str, DemoPage]) -> None:
-    """A listing states no membership change; the IRM reports it links are recorded, each under its link."""
+    """A news listing states what its headlines state (Mexico City's withdrawal) and nothing more; the IRM
+    reports a report listing links are recorded, each under its link."""
     news = analyse_page(pages[NEWS_LISTING].body, BASE + NEWS_LISTING, HTML)
-    assert [f for f in news.findings if not isinstance(f, ReportFinding)] == []
+    assert [(f.member, f.status, f.predicate) for f in news.of_type(MembershipFinding)] == [
+        ("Mexico City", "withdrawn", "withdrew")
+    ]
+    assert [f for f in news.findings if not isinstance(f, (ReportFinding, MembershipFinding))] == []
     reports = analyse_page(pages[REPORT_LISTING].body, BASE + REPORT_LISTING, HTML)
     assert [(f.member, f.period, f.url) for f in reports.of_type(ReportFinding)] == [
         ("Mexico", "2019-2022", BASE + REPORT_PATH)
