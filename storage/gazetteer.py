@@ -217,6 +217,32 @@ class LocalMember:
     country: str  # its country's name, as the members table writes it
 
 
+@dataclass(frozen=True)
+class Place:
+    """A city or state that pages write by several names; geography, not OGP facts (who is a member, and
+    since when, comes only from sources)."""
+
+    name: str  # the English name
+    country: str
+    aliases: tuple[tuple[str, str], ...]  # (name, language)
+
+
+PLACES: tuple[Place, ...] = (
+    Place("Mexico City", "Mexico", (("Ciudad de México", "es"), ("CDMX", "es"), ("Mexico DF", "es"))),
+    Place("State of Mexico", "Mexico", (("Estado de México", "es"),)),
+)
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, Place]:
+    return {normalize(alias): p for p in PLACES for alias in (p.name, *(a for a, _ in p.aliases))}
+
+
+def place(name: str) -> Place | None:
+    """The place ``name`` is one name of ("CDMX", "Ciudad de México" -> Mexico City), or None."""
+    return _places().get(normalize(name.strip(" ,.;:")))
+
+
 @lru_cache(maxsize=1)
 def _local_members() -> dict[str, LocalMember]:
     if not OGP_MEMBERS_CSV.exists():
@@ -228,5 +254,9 @@ def _local_members() -> dict[str, LocalMember]:
 
 def local_member(name: str) -> LocalMember | None:
     """An OGP Local member the members table knows by this name ("Elgeyo Marakwet", "Kigoma Ujiji"), so
-    that pages naming it without "County" or "Municipality" are still read as speaking of a member."""
-    return _local_members().get(normalize(name.strip(" ,.;:")))
+    that pages naming it without "County" or "Municipality" are still read as speaking of a member; or a
+    city known by another name ("CDMX"), under its English name."""
+    known = _local_members().get(normalize(name.strip(" ,.;:")))
+    if known is None and (found := place(name)) is not None:
+        known = _local_members().get(normalize(found.name)) or LocalMember(found.name, found.country)
+    return known

@@ -10,19 +10,10 @@ from __future__ import annotations
 import re
 
 from storage.gazetteer import country as gazetteer_country
-from storage.gazetteer import gazetteer
+from storage.gazetteer import gazetteer, place
 from storage.normal_form import normalize, slugify
 
 __all__ = ["normalize", "slugify", "country_names", "all_country_names", "name_variants"]
-
-# Everyday names of places that OGP pages write in one language only. Geography, not OGP facts:
-# who is a member, and since when, comes only from sources.
-_PLACE_NAMES: dict[str, tuple[tuple[str, str], ...]] = {
-    "mexico city": (("Ciudad de México", "es"), ("CDMX", "es"), ("Mexico DF", "es")),
-    "ciudad de mexico": (("Mexico City", "en"), ("CDMX", "es")),
-    "state of mexico": (("Estado de México", "es"),),
-    "estado de mexico": (("State of Mexico", "en"),),
-}
 
 # English and Spanish forms of the words OGP uses around local members' names.
 _LOCAL_FORMS: tuple[tuple[re.Pattern[str], str, str], ...] = (
@@ -55,7 +46,9 @@ def name_variants(name: str) -> list[tuple[str, str | None]]:
     country = gazetteer_country(name)
     if country:
         variants += list(country.aliases)
-    variants += list(_PLACE_NAMES.get(normalize(name), ()))
+    known_place = place(name)
+    if known_place is not None:
+        variants += [(known_place.name, "en"), *known_place.aliases]
     for pattern, template, form_language in _LOCAL_FORMS:
         match = pattern.match(name.strip())
         if match:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from jobs.analysis.numbers import fold
 from storage.gazetteer import country as gazetteer_country
-from storage.gazetteer import gazetteer
+from storage.gazetteer import gazetteer, place
 
 CAP = r"[A-ZÁÉÍÓÚÑÜ][\w'’.\-]*"
 CONNECT = r"(?:of|de|del|la|las|los|el|the|in|en|for|para|on|da|do|dos|das|y)"
@@ -45,7 +45,9 @@ _LEAD_WORDS = re.compile(
 #: ("La Paz", "El Salvador").
 _SPANISH_ARTICLE = re.compile(
     r"^(?:el|la|los|las)\s+(?=(?:municipalidad|municipio|ciudad|estado|provincia|alcald[ií]a|departamento|rep[uú]blica"
-    r"|intendencia|prefeitura|regi[oó]n|comunidad|gobernaci[oó]n|distrito|condado)\b)",
+    r"|intendencia|prefeitura|regi[oó]n|comunidad|gobernaci[oó]n|distrito|condado)\b)"
+    # ... or before an initialism: "la CDMX" is the city the letters stand for
+    r"|^(?:el|la|los|las)\s+(?=(?-i:[A-ZÁÉÍÓÚÑ]{2,})\b)",
     re.IGNORECASE,
 )
 _GOV_PREFIX = re.compile(
@@ -111,9 +113,13 @@ _LOCAL_SUFFIX = re.compile(r"\s+(?:city|state|municipality|county|province)$", r
 
 
 def member_key(name: str) -> str:
-    """A loose key under which "City of Springfield" and "Springfield" are the same member."""
-    s = _LOCAL_PREFIX.sub("", name.strip())
-    s = _LOCAL_SUFFIX.sub("", s)
+    """A loose key under which "City of Springfield" and "Springfield" are the same member, and so are a
+    city's other names ("CDMX", "Ciudad de México"); but "Mexico City" is not Mexico."""
+    known = place(name)
+    whole = known.name if known else name.strip()
+    s = _LOCAL_SUFFIX.sub("", _LOCAL_PREFIX.sub("", whole))
+    if as_country(s) and not as_country(whole):
+        s = whole
     return " ".join(fold(s).replace("-", " ").split())  # "Kigoma-Ujiji" and "Kigoma Ujiji" are one
 
 
