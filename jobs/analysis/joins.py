@@ -52,8 +52,10 @@ class Join:
 
 _JOIN_VERBS = [
     r"(?:has\s+|had\s+|officially\s+|formally\s+)?joined",
-    r"(?:became|become)\s+(?:a\s+|the\s+\w+\s+|(?:the\s+)?\d+(?:\.|st|nd|rd|th)?\s+)?(?:member|participant|part"
-    r"|country)\s+(?:of|in|to\s+join)",
+    r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)\s+(?:a\s+|the\s+\w+\s+|(?:the\s+)?\d+(?:\.|st|nd|rd|th)?\s+)?"
+    r"(?:member|participant|part|country)\s+(?:of|in|to\s+join)",
+    # "since Senegal became an OGP member in 2018": OGP inside the noun phrase
+    r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)\s+(?:an?|the\s+\w+)(?=\s+(?-i:OGP|AGA)\s+(?:member|participant))",
     r"(?:began|begun|started)\s+(?:its|their)\s+(?:formal\s+|official\s+)?participation\s+in",
     r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
     r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó])\s+(?:por\s+primera\s+vez\s+)?a",
@@ -65,19 +67,25 @@ _JOIN_VERBS = [
     r"\s+(?:a|en)",
 ]
 JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", _I)
-_MEMBER_SINCE_RE = re.compile(
-    rf"\s+(?:has\s+been|have\s+been|is|es|ha\s+sido|forma\s+parte)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de"
-    rf"|participating\s+in|a\s+participant\s+in|part\s+of|de)?\s*(?P<obj>{OGP})\s+(?:since|desde)\s+"
-    rf"(?:(?:el|the)\s+)?(?:(?:año|year)\s+)?(?P<year>(?:19|20)\d{{2}})",
-    _I,
-)
 _YEAR_WORDS = rf"(?i:(?:(?:{MONTH_WORDS})\.?\s+(?:of\s+)?)?)"
 #: What may stand between "in" and the year: "in April 2018", "en el año 2011", "en julio del 2018".
 _YEAR = rf"(?:(?:el|the)\s+)?(?:(?:año|year|mes\s+de)\s+)?(?:(?:{MONTH_WORDS})\.?\s+(?:de(?:l)?\s+|of\s+)?)?"
+_MEMBER_SINCE_RE = re.compile(
+    rf"\s+(?:(?:has|have|had)\s+been|is|es|ha\s+sido|forma\s+parte|(?:has|have|had)\s+belonged\s+to|pertenece\s+a"
+    rf"|ha\s+pertenecido\s+a)\s+(?:a\s+|un\s+)?(?:member\s+of|miembro\s+de"
+    rf"|participating\s+in|a\s+participant\s+in|part\s+of|parte\s+de|de)?\s*(?P<obj>{OGP})\s+(?:since|desde)\s+"
+    rf"{_YEAR}(?P<year>(?:19|20)\d{{2}})",
+    _I,
+)
 _YEAR_AFTER = re.compile(
     rf"^[^.;]{{0,40}}?\b(?:in|en|since|desde|during|durante)\s+{_YEAR}(?P<year>(?:19|20)\d{{2}})\b", _I
 )
-_YEAR_BEFORE = re.compile(r"\b(?:in|en)\s+(?P<year>(?:19|20)\d{2}),?\s+[^.;]{0,60}$", _I)
+#: "In 2015, ...", "On 16 April 2024 the City of Zagreb became ...", "Since 2011 Malta has belonged to ...".
+_YEAR_BEFORE = re.compile(
+    rf"\b(?:in|en|on|since|desde)\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?)?{_YEAR}"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?P<year>(?:19|20)\d{{2}}),?\s+[^.;]{{0,60}}$",
+    _I,
+)
 
 #: "Member Since 2011", "Joined 2016", "Joined in 2016 and is implementing 5 commitments", "Miembro desde 2011".
 _HEADER = re.compile(
@@ -126,9 +134,10 @@ def page_joins(sentences: list[Sentence], published: date | None, page_member: s
 #: "Hungary, which, when joining in 2012, ...", "Putin's Russia, which had joined the organization in April 2012",
 #: "El Salvador ... la Alianza ..., de la que es miembro desde 2011".
 _RELATIVE_JOIN = re.compile(
-    rf"(?P<name>[A-Z][\w'’.]*(?:\s+(?:and\s+|y\s+)?[A-Z][\w'’.]*){{0,3}}),\s+which,?\s+(?:when\s+joining"
-    rf"|(?:had\s+|has\s+)?joined\s+(?:the\s+(?:organization|partnership|initiative|OGP)|OGP))\s*,?\s+in\s+"
-    rf"{_YEAR_WORDS}(?P<year>(?:19|20)\d{{2}})"
+    rf"(?P<name>[A-Z][\w'’.]*(?:\s+(?:and\s+|y\s+|of\s+)?[A-Z][\w'’.]*){{0,3}}),\s+which,?\s+(?:when\s+joining"
+    rf"|(?:had\s+|has\s+)?joined\s+(?:the\s+(?:organization|partnership|initiative)|{OGP}))\s*,?\s+(?:in|on)\s+"
+    rf"(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_YEAR_WORDS}(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+    rf"(?P<year>(?:19|20)\d{{2}})"
 )
 _SPANISH_RELATIVE = re.compile(
     r"\bde\s+la\s+que\s+(?:es|era|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?:miembro|parte)\s+desde\s+(?:el\s+)?"
@@ -247,7 +256,7 @@ _PART_SINCE = re.compile(
 )
 #: "Tras la aceptación del Principado de Asturias en la Alianza ... en el mes de mayo de 2022".
 _NOMINAL_JOIN = re.compile(
-    rf"(?:\b(?:aceptaci[oó]n|admisi[oó]n|incorporaci[oó]n|adhesi[oó]n|ingreso)\s+(?:del|de\s+la|de)\s+"
+    rf"(?:\b(?:aceptaci[oó]n|admisi[oó]n|incorporaci[oó]n|adhesi[oó]n|ingreso|entrada)\s+(?:del|de\s+la|de)\s+"
     rf"|\b(?:aceptad[oa]|admitid[oa])\s+(?:el\s+|la\s+)?)"
     rf"(?P<name>(?-i:[A-ZÁÉÍÓÚ])[\w'’.]*(?:\s+(?:de\s+|del\s+)?(?-i:[A-ZÁÉÍÓÚ])[\w'’.]*){{0,3}})\s+(?:en|a)\s+(?P<obj>{OGP})",
     _I,
@@ -261,10 +270,10 @@ _SINCE_JOINING = re.compile(
 #: "Since 2015, Sri Lanka has been internationally committed through its membership in the OGP": membership
 #: dated from a year is a join that year.
 _MEMBERSHIP_SINCE = re.compile(
-    rf"^(?:since|desde)\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{{2}}),\s+"
-    rf"(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?-i:[A-Z])[\w'’.]*){{0,3}})\s+(?:has\s+been|ha\s+sido|es)\b[^.;]{{0,60}}?"
+    rf"^(?:since|desde)\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{{2}}),?\s+"
+    rf"(?P<name>(?:(?:the|el|la)\s+)?(?-i:[A-Z])[\w'’.]*(?:\s+(?:of\s+|de\s+)?(?-i:[A-Z])[\w'’.]*){{0,3}})\s+(?:(?:has\s+been|ha\s+sido|es)\b[^.;]{{0,60}}?"
     rf"\b(?:(?:a\s+)?member\s+of|(?:its\s+)?membership\s+(?:in|of)|miembro\s+de|(?:a\s+)?part\s+of"
-    rf"|participat\w+\s+in)\s+(?P<obj>{OGP})",
+    rf"|participat\w+\s+in)|has\s+belonged\s+to|ha\s+pertenecido\s+a|pertenece\s+a)\s+(?P<obj>{OGP})",
     _I,
 )
 #: "Recent sign-ons were Australia and Ireland": joins of the page's own year.

@@ -15,6 +15,7 @@ from datetime import date
 from jobs.analysis.dates import Effective, effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding
 from jobs.analysis.joins import countries_in, page_joins
+from jobs.analysis.language import detect_language
 from jobs.analysis.names import country_after, leading_name, member_key
 from jobs.analysis.numbers import NUMBER_PATTERN, fold
 from jobs.analysis.statuses import NOT_DECIDED, Statement, continuing, inactivity, reviews, stays, totals
@@ -72,6 +73,8 @@ _WITHDRAW_VERBS = [
     r"(?:dejar[aá]|dej[oó]|ha\s+dejado|deja)\s+de\s+(?:formar\s+parte|ser\s+(?:parte|miembro))\s+de",
     r"ya\s+no\s+(?:formar[aá]|forma|ser[aá]|es)\s+(?:parte|miembro)\s+de",
     r"(?:abandona|abandon[oó]|ha\s+abandonado|sale\s+de|sali[oó]\s+de)",
+    # "el país quedó fuera de la Alianza": left out by OGP, after its year of grace
+    r"(?:qued[oó]|ha\s+quedado|queda)\s+fuera\s+de",
 ]
 _POSSESSIVE = (
     r"['’]s\s+(?:(?:\w+\s+)?decision\s+to\s+(?:withdraw\s+from|leave|exit|quit)|withdrawal\s+from|exit\s+from"
@@ -154,6 +157,20 @@ AGENT_REMOVES_RE = re.compile(
     r"|\s+(?:por|for|over|after|tras|due)\b|\s*[.,;:]|\s*$)",
     _I,
 )
+#: "A El Salvador se le ha retirado de OGP": Spanish puts the one removed first, with "a".
+IMPERSONAL_REMOVED_RE = re.compile(
+    r"(?:^|[\s,;:])(?i:a)\s+(?P<name>(?:la\s+|el\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:de\s+|y\s+)?(?-i:[A-Z])[\w.'’]*){0,3})"
+    r"\s+se\s+le\s+(?P<verb>(?:ha\s+)?(?:retirado|retir[oó]|expulsado|expuls[oó]|excluido|excluy[oó]))\s+de(?:l)?\s+"
+    rf"(?P<obj>{OGP})",
+)
+#: "The Open Government Partnership said on Wednesday that the United States had formally withdrawn as a
+#: member": OGP reports the exit, so the partnership left is OGP though no object follows the verb.
+REPORTED_WITHDRAW_RE = re.compile(
+    rf"(?P<ogp>{OGP})\s+(?:said|says|announced|announces|confirmed|confirms|stated|states|reported)\b[^.;]{{0,40}}?"
+    r"\bthat\s+(?P<rest>[^.;]{1,80}?)\s+(?P<verb>(?:has|had|have)\s+(?:formally\s+|officially\s+)?(?:withdrawn|left)"
+    r"(?:\s+as\s+an?\s+(?:member|participant))?)(?=\s*[.,;]|\s*$|\s+(?:on|in|effective|as\s+of)\b)",
+    _I,
+)
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|is\s+to|to\s+take\s+effect|takes?\s+effect|effective\s+(?:from|as\s+of)"
     r"|dejar[aá]|retirar[aá]|saldr[aá]|ser[aá]|formar[aá]|entrar[aá]\s+en\s+vigor|a\s+partir\s+del?)\b",
@@ -163,7 +180,7 @@ _FUTURE = re.compile(
 _NO_LONGER = re.compile(r"\bno\s+longer\b|\bya\s+no\b|\bdej\w*\s+de\s+(?:ser|formar)\b|\bceased\s+to\s+be\b", _I)
 _REMOVED = re.compile(
     r"\b(?:removed|expelled|suspended|suspend|suspendid\w*|separad\w*|deemed\s+(?:to\s+have\s+)?withdrawn|excluded"
-    r"|expulsad\w*|excluid\w*)\b",
+    r"|expulsad\w*|excluid\w*|qued\w*\s+fuera)\b",
     _I,
 )
 _IMMEDIATE = re.compile(r"\b(?:effective\s+immediately|immediate|con\s+efecto\s+inmediato|inmediat\w*)\b", _I)
@@ -200,7 +217,7 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
         name, anaphor, country = subject(prefix, local)
         if name is None and not anaphor:
             continue
-        predicate = _predicate(prefix[-40:] + m.group(verb), text)
+        predicate = _predicate(prefix[-40:] + " " + m.group(verb), text)
         out.append(Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
     if ogp_page:  # "El Salvador was expelled for staying inactive": expelled from OGP, the page's subject
         for m in _EXPELLED_RE.finditer(text):
@@ -241,6 +258,18 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
         if name:
             local = gazetteer_country(name) is None
             out.append(Statement(name, "withdrawn", local, s, None, "removed", at=m.start("verb")))
+    for m in IMPERSONAL_REMOVED_RE.finditer(text):
+        if ogp_object_ok(text, m.end("obj")) and not hedged(text, m.start("verb"), m.end("verb")):
+            name = member_name(m.group("name"))
+            if name:
+                out.append(Statement(name, "withdrawn", gazetteer_country(name) is None, s, None, "removed",
+                                     at=m.start("verb")))
+    for m in REPORTED_WITHDRAW_RE.finditer(text):
+        if hedged(text, m.start("verb"), m.end("verb")) or NOT_DECIDED.search(m.group("rest")):
+            continue
+        name, anaphor, country = subject(m.group("rest"))
+        if name:
+            out.append(Statement(name, "withdrawn", False, s, country, "withdrew", at=m.start("verb")))
     for m in LETTER_WITHDRAW_RE.finditer(text):
         verb = next(v for v in ("verb", "verb2", "verb3") if m.group(v))
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(verb), m.end(verb)):
@@ -350,10 +379,14 @@ def membership_findings(
             if member == main:
                 continue
             sts = by_member[member]
+            main_sts = [st for st in by_member.get(main, []) if st.sentence.index in title_block]
             if (
                 all(st.sentence.index in title_block for st in sts)
-                and any(st.sentence.index in title_block for st in by_member.get(main, []))
+                and main_sts
                 and {st.status for st in sts} <= {st.status for st in by_member[main]}
+                # a translation is in the other language: "Hungary leaves OGP. Turkey leaves OGP." are two
+                and {detect_language(st.sentence.clean) for st in sts}
+                .isdisjoint(detect_language(st.sentence.clean) for st in main_sts)
             ):
                 del by_member[member]
 

@@ -19,6 +19,9 @@ from storage.gazetteer import gazetteer, place
 CAP = r"[A-ZÁÉÍÓÚÑÜ][\w'’.\-]*"
 CONNECT = r"(?:of|de|del|la|las|los|el|the|in|en|for|para|on|da|do|dos|das|y)"
 NAME = rf"{CAP}(?:\s+(?:{CONNECT}\s+)*{CAP})*(?:\s*\([^()]{{1,40}}\))?"
+#: Names in a row ("Bulgaria, Malawi y Malta"), for a verb that puts its objects after a Spanish adjective
+#: ("declaró inactivos a Bulgaria, Malawi y Malta en marzo").
+NAME_LIST = rf"(?-i:{NAME}(?:\s*,\s*{NAME})*(?:,?\s+(?:y|e|and)\s+{NAME})?)"
 _TRAILING = re.compile(rf"({NAME})\s*$")
 _LEADING = re.compile(rf"^\s*(?:the\s+|el\s+|la\s+|los\s+|las\s+)?({NAME})")
 

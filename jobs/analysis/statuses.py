@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from jobs.analysis.findings import MembershipFinding, TotalsFinding
-from jobs.analysis.names import as_country, leading_name
+from jobs.analysis.names import NAME_LIST, as_country, leading_name
 from jobs.analysis.numbers import NUMBER_PATTERN, number_value
 from jobs.analysis.subjects import (
     LOCAL_CUE,
@@ -65,19 +65,30 @@ _INACTIVE_PASSIVE = re.compile(
     r"|hab[ií]a\s+sido|qued[oó]|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+"
     r"|tambi[eé]n\s+)?"
     r"(?:(?:designated|declared|deemed|made|placed|listed|rendered|put|declarad[oa]s?|designad[oa]s?|considerad[oa]s?"
-    r"|colocad[oa]s?|puest[oa]s?)\s+)?(?:as|under|on|in|into|como|en)?\s*" + _INACTIVE_STATE,
+    r"|colocad[oa]s?|puest[oa]s?)(?:\s+by\s+(?:the\s+)?(?-i:OGP)|\s+por\s+la\s+(?-i:OGP|AGA))?\s+"
+    # OGP's own word in quotes, after the designation: 'fue designado por la OGP como "país inactivo"'
+    r"(?:as|under|on|in|into|como|en)?\s*['‘\"“]?|(?:as|under|on|in|into|como|en)?\s*)" + _INACTIVE_STATE
+    # "has been pushed down to inactive status", "Azerbaijan Downgraded to 'Inactive Country'" (a headline)
+    + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:downgraded|demoted|relegated|pushed\s+down|moved)\s+"
+    r"(?:down\s+)?to\s+(?:an?\s+)?['‘\"“]?" + _INACTIVE_STATE,
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
     r"\b(?:designated|designate|declared|made|make|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?"
     r"(?P<name>.+?)"
     r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
-    + r"|\bdeclaran\s+inactiv[oa]s?\s+a\s+(?P<name2>.+?)(?:\s+(?:en|de)\s|$)"
-    r"|\btemporarily\s+suspend(?:ed|s)?\s+(?P<name3>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w.'’]*){0,3})",
+    + r"|\bdeclar(?:an|aron|[oó])\s+inactiv[oa]s?\s+al?\s+(?P<name2>" + NAME_LIST + ")"
+    # "voted to move Azerbaijan from full member down to inactive country"
+    r"|\b(?:move|moved|downgrade|downgraded|demote|demoted)\s+(?P<name4>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+|and\s+)?"
+    r"(?-i:[A-Z])[\w.'’]*){0,3})\s+(?:from\s+[\w\s-]{1,30}?\s+)?(?:down\s+)?to\s+(?:an?\s+)?" + _INACTIVE_STATE
+    + r"|\btemporarily\s+suspend(?:ed|s)?\s+"
+    r"(?P<name3>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w.'’]*){0,3})",
     _I,
 )
 #: A designation recommended or requested is not one made.
 _NOT_MADE = re.compile(r"\b(?:recommend\w*|request\w*|propos\w*|consider\w*|urg\w*|recomend\w*|solicit\w*)\b", _I)
+#: ... and one opposed or only proposed: "South Africa is against a declaration that Turkey is inactive".
+_OPPOSED = re.compile(r"\b(?:against|oppos\w*|declaration\s+that|en\s+contra|se\s+opon\w*)\b", _I)
 #: A commitment, not a member, as the thing made inactive.
 _COMMITMENT_SUBJECT = re.compile(r"\b(?:commitments?|compromisos?|milestones?|hitos?)\b[^.;]{0,40}$", _I)
 
@@ -190,7 +201,8 @@ def inactivity(s: Sentence) -> list[Statement]:
     out: list[Statement] = []
     text = s.clean
     for m in _INACTIVE_PASSIVE.finditer(text):
-        if hedged(text, m.start(), m.end()) or _COMMITMENT_SUBJECT.search(text[: m.start()]):
+        clause = text[text.rfind(";", 0, m.start()) + 1 : m.start()]
+        if hedged(text, m.start(), m.end()) or _COMMITMENT_SUBJECT.search(text[: m.start()]) or _OPPOSED.search(clause):
             continue
         for listed in listed_subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron designados"
             out.append(Statement(listed, "inactive", False, s, None, "inactive", at=m.start()))
@@ -200,7 +212,7 @@ def inactivity(s: Sentence) -> list[Statement]:
     for m in _INACTIVE_ACTIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or _NOT_MADE.search(text[: m.start()]):
             continue
-        named = m.group("name") or m.group("name2") or m.group("name3")
+        named = m.group("name") or m.group("name2") or m.group("name3") or m.group("name4")
         if _COMMITMENT_SUBJECT.search(named):
             continue
         for raw in list_items(named):  # "designó a Bulgaria, Malawi y Malta como inactivos"

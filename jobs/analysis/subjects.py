@@ -30,10 +30,10 @@ OGP = (
     r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
-    r"|Alianza\s+(?:para|por)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
+    r"|Alianza\s+(?:para|por|de)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
     r"(?:\s+Local)?"
     r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
-    r"|alianza\s+internacional\s+(?:de|para|por)\s+(?:el\s+)?gobierno\s+abierto"
+    r"|alianza\s+internacional\s+(?:de|para|por|sobre)\s+(?:el\s+)?gobierno\s+abierto"
     r"|(?-i:Partnership)|(?-i:Alianza)"
     r")"
 )
@@ -78,7 +78,7 @@ LOCAL_CUE = re.compile(
     _I,
 )
 OGP_NAMED = re.compile(
-    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por)\s+el\s+Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
+    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por|de)\s+(?:el\s+)?Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
 )
 #: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
 OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
@@ -87,6 +87,9 @@ OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
 def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
     """Negations right before the verb ("has not withdrawn") or hedges anywhere ("rumours", "considered")."""
     window = sentence[max(0, verb_start - 25) : verb_end]
+    # ... within the verb's own clause: in "Como ese plan nunca llegó, El Salvador quedó fuera" the negation
+    # belongs to the clause before the comma and its new subject.
+    window = re.split(r",\s+(?=[A-ZÁÉÍÓÚÑ])", window)[-1]
     window = re.sub(r"\bno\s+longer\b|\bya\s+no\b|\bno\s+longer\b", "", window, flags=_I)
     if _NEGATION.search(window):
         return True
@@ -109,7 +112,7 @@ _OGP_AS_OBJECT_ENDS = re.compile(
     r"|earlier|later|again|early|late|en|el|la|los|las|a|al|por|de|del|desde|tras|y|e|o|pero|con|hace|ya|ayer"
     r"|lo|le|les|se|que|son|han|fueron"
     r"|hoy|este|esta|luego|debido|seg[uú]n|mediante|porque|is|was|has|had|will|would|es|fue|ha"
-    r"|local|initiative|iniciativa|membership|membres[ií]a|partnership|alliance|itself|participating|member|members"
+    r"|local|initiative|iniciativa|international|organi[sz]ation|membership|membres[ií]a|partnership|alliance|itself|participating|member|members"
     r"|participant|participants|miembro|miembros|participante|participantes)\b)",
     _I,
 )
