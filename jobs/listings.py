@@ -67,7 +67,7 @@ GENERIC_TEXTS = frozenset({
     "leer más", "leer mas", "ver más", "ver mas", "seguir leyendo", "más", "mas", "ver", "detalles",
     "descargar",
 })
-_DECORATION = "«»‹›→←↑↓<>|…·-–—:"
+_DECORATION = "«»‹›→←↑↓<>|…·-–—:()[]"  # "(More)", "[Read more]"
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # These read URL paths, not HTML.
 _PAGE_SUFFIX = re.compile(r"/page/(\d+)/?$")

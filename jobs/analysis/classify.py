@@ -162,7 +162,7 @@ def classify(title: str, text: str, url: str, link_share: float = 0.0) -> Classi
         return Classification(DocumentKind.LISTING, False, None, None, "")
     if re.search(r"/(?:news|stories|noticias|press|blog)/[^/]+", path) or _PRESS.search(head):
         return Classification(DocumentKind.NEWS, False, None, None, "")
-    m2 = re.search(r"/(?:members|countries)/([^/]+)/?$", path)
+    m2 = re.search(r"/(?:members?|countries|country)/([^/]+)/?$", path)
     if m2:
         name, country = member_from_slug(m2.group(1))
         return Classification(DocumentKind.MEMBER_PAGE, False, name, None, "", country)

@@ -194,6 +194,9 @@ def _predicate(verb_text: str, sentence: str) -> str:
         return "removed"  # OGP's words when its Steering Committee ends a member's participation
     if re.search(r"\b(?:intention|intends|intended|means|meant|going\s+to)\b", verb_text, _I):
         return "withdrew" if _IMMEDIATE.search(sentence) else "will_withdraw"
+    # "announced the local government would no longer be part of OGP": reported speech, not a later date
+    if re.search(r"\bwould\s+no\s+longer\b", verb_text, _I):
+        return "no_longer_participating"
     if _FUTURE.search(verb_text):
         return "will_withdraw"
     if _NO_LONGER.search(verb_text):

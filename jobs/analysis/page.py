@@ -12,7 +12,7 @@ import logging
 import re
 from datetime import date
 
-from jobs.analysis.classify import classify
+from jobs.analysis.classify import Classification, classify
 from jobs.analysis.dates import page_date, url_date, url_reference
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
@@ -51,9 +51,22 @@ def is_feed(content: str | bytes, content_type: str | None) -> bool:
     return bool(_FEED_START.match(head))
 
 
-def _member_since(content: str | bytes, content_type: str | None, is_html: bool, text: str,
-                  member: str, in_country: str | None) -> list[Finding]:
-    lines = html_blocks(decode(content, content_type)) if is_html else text.splitlines()
+def _header_lines(content: str | bytes, content_type: str | None, is_html: bool, text: str) -> list[str]:
+    """The page's lines as its markup draws them: a member page's "Member Since 2018" is a list item that
+    text extraction may drop as page furniture."""
+    return html_blocks(decode(content, content_type)) if is_html else text.splitlines()
+
+
+def _as_member_page(page: Classification, lines: list[str], title: str) -> Classification:
+    """A member page under an address that does not say so (a "?p=9036" permalink): a country's name as
+    its title and a "Member Since 2018" line near the top."""
+    if page.kind != DocumentKind.OTHER or member_since(lines[:40]) is None:
+        return page
+    found = country(re.split(r"\s+[|–—-]\s+", title)[0].strip()) if title else None
+    return Classification(DocumentKind.MEMBER_PAGE, False, found.name_en, None, "") if found else page
+
+
+def _member_since(lines: list[str], member: str, in_country: str | None) -> list[Finding]:
     found = member_since(lines)
     if found is None:
         return []
@@ -127,7 +140,8 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
     text = extracted.text
     sentences = split_sentences(text)
     language = detect_language(text)
-    page = classify(extracted.title, text, url, extracted.link_share)
+    lines = _header_lines(content, content_type, extracted.is_html, text)
+    page = _as_member_page(classify(extracted.title, text, url, extracted.link_share), lines, extracted.title)
     published = page_date(text, extracted.published) or url_date(url)
     findings: list[Finding] = []
     member = page.member
@@ -146,17 +160,20 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             found, main = membership_findings(sentences, extracted.title, published, reference=url_reference(url))
             findings += found
             member = member or main
+        # A commitment's page or another page that links IRM reports by their titles ("Informe de IRM:
+        # Informe de fin de período de España 2014-2016") lists them as an index does; news pages only cite.
+        indexes = (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE, DocumentKind.OTHER)
         items = (index_items(content, url, content_type, feed=False)
-                 if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE) else [])
+                 if page.kind in indexes and (extracted.is_html or page.kind != DocumentKind.OTHER) else [])
         if page.kind == DocumentKind.LISTING:
             entries = [(i.title or "", i.summary or "", i.published) for i in items if i.summary]
             findings += _item_memberships(entries or _blocks(text))
         if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
             isinstance(f, JoinedFinding) and f.member == member for f in findings
         ):
-            findings += _member_since(content, content_type, extracted.is_html, text, member, page.country)
+            findings += _member_since(lines, member, page.country)
         mentioned = mentioned_reports(sentences, extracted.title)
-        if page.kind in (DocumentKind.LISTING, DocumentKind.MEMBER_PAGE):
+        if page.kind in indexes:
             findings += listed_reports(items, member)
         # A report the page also links is known better from its link (with its period).
         linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}

@@ -70,7 +70,10 @@ _INACTIVE_PASSIVE = re.compile(
     r"(?:as|under|on|in|into|como|en)?\s*['‘\"“]?|(?:as|under|on|in|into|como|en)?\s*)" + _INACTIVE_STATE
     # "has been pushed down to inactive status", "Azerbaijan Downgraded to 'Inactive Country'" (a headline)
     + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:downgraded|demoted|relegated|pushed\s+down|moved)\s+"
-    r"(?:down\s+)?to\s+(?:an?\s+)?['‘\"“]?" + _INACTIVE_STATE,
+    r"(?:down\s+)?to\s+(?:an?\s+)?['‘\"“]?" + _INACTIVE_STATE
+    # "Georgia Temporarily Suspended from the Open Government Partnership": OGP's inactive status by its
+    # older name (a suspension that is not temporary is a removal, read with the withdrawals)
+    + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:formally\s+)?temporarily\s+suspended\b",
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
