@@ -55,8 +55,7 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
     """The page's own date: its metadata, else a date line or a dateline near the top."""
     if metadata_date is not None:
         return metadata_date
-    for line in text.splitlines()[:8]:
-        line = line.strip()
+    for line in [line.strip() for line in text.splitlines() if line.strip()][:8]:
         m = _DATE_LINE.match(line)
         numeric = _NUMERIC_DATE.search(m.group("rest")) if m else None
         if numeric:  # "Published on: 30/12/2016": only when the day cannot be the month

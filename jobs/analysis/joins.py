@@ -67,6 +67,20 @@ _JOIN_VERBS = [
     r"\s+(?:a|en)",
 ]
 JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", _I)
+#: On a page about OGP, "this international organization" is OGP too ("Hungary had become a member of this
+#: international organization in 2013").
+_OGP_HERE = (
+    rf"(?:{OGP}|(?:the|this)\s+(?:international\s+)?(?:organi[sz]ation|partnership|initiative)"
+    r"|(?:la|esta)\s+(?:organizaci[oó]n|alianza|iniciativa)(?:\s+internacional)?)"
+)
+JOIN_ON_OGP_PAGE_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{_OGP_HERE})", _I)
+#: "the U.S. was one of the nations that founded the organization in 2011".
+_ONE_OF_FOUNDERS = re.compile(
+    r"\s+(?:was|is|were|are|fue|es)\s+(?:one\s+of|uno\s+de)\s+(?:the\s+|los\s+)?(?:eight\s+|8\s+|ocho\s+)?"
+    r"(?:nations|countries|governments|pa[ií]ses|gobiernos|naciones)\s+(?:that|which|que)\s+"
+    rf"(?:founded|created|launched|started|fundaron|crearon|lanzaron)\s+(?P<obj>{_OGP_HERE})",
+    _I,
+)
 _YEAR_WORDS = rf"(?i:(?:(?:{MONTH_WORDS})\.?\s+(?:of\s+)?)?)"
 #: What may stand between "in" and the year: "in April 2018", "en el año 2011", "en julio del 2018".
 _YEAR = rf"(?:(?:el|the)\s+)?(?:(?:año|year|mes\s+de)\s+)?(?:(?:{MONTH_WORDS})\.?\s+(?:de(?:l)?\s+|of\s+)?)?"
@@ -120,7 +134,7 @@ def page_joins(sentences: list[Sentence], published: date | None, page_member: s
     founding countries" are OGP's even where the sentence does not name it."""
     out: list[Join] = []
     for i, s in enumerate(sentences):
-        out += _verb_joins(s, published)
+        out += _verb_joins(s, published, ogp_page)
         out += _relative_joins(s)
         out += _header_join(sentences, i, page_member)
         out += _founders(s, sentences[max(0, i - 3) : i], ogp_page)
@@ -301,9 +315,15 @@ _SINCE_ITS_JOINING = re.compile(
 )
 
 
-def _verb_joins(s: Sentence, published: date | None = None) -> list[Join]:
+def _verb_joins(s: Sentence, published: date | None = None, ogp_page: bool = False) -> list[Join]:
     out: list[Join] = []
     text = s.clean
+    for m in _ONE_OF_FOUNDERS.finditer(text):
+        if ogp_page or OGP_NAMED.search(m.group("obj")):
+            founded = re.match(r"^\s+(?:in|en)\s+(?:el\s+)?(?P<year>(?:19|20)\d{2})\b", text[m.end() :])
+            name, _, _ = subject(text[: m.start()])
+            if founded and name and gazetteer_country(name) and not hedged(text, m.start(), m.end()):
+                out.append(Join(name, int(founded.group("year")), False, s, founding=True))
     for m in _NOMINAL_JOIN_LIST.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.end()):
             continue
@@ -333,7 +353,8 @@ def _verb_joins(s: Sentence, published: date | None = None) -> list[Join]:
     m3 = _RECENT_JOINERS.search(text)
     if m3 and published is not None and OGP_NAMED.search(text + " OGP") and not hedged(text, m3.start(), m3.end()):
         out += [Join(name, published.year, False, s) for name in countries_in(m3.group("list"))]
-    for m in list(JOIN_RE.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
+    joins = JOIN_ON_OGP_PAGE_RE if ogp_page else JOIN_RE
+    for m in list(joins.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 30):
             continue
         if "year" in m.groupdict() and m.group("year"):

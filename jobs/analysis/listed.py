@@ -22,7 +22,7 @@ from jobs.analysis.classify import (
     normalise_period,
     report_kind_in,
 )
-from jobs.analysis.findings import ReportFinding
+from jobs.analysis.findings import MembershipFinding, ReportFinding
 from jobs.analysis.joins import countries_in
 from jobs.analysis.names import member_key
 from jobs.analysis.text import Sentence
@@ -165,4 +165,23 @@ def mentioned_reports(sentences: list[Sentence], title: str) -> list[ReportFindi
                 break
             for name in [named.name_en] if named else labelled:
                 add(kind_here, name, item.text)
+    return out
+
+
+#: OGP's lists of members mark the ones out: "Hungary (withdrawn)", "Trinidad and Tobago (inactive)".
+_MARKED = re.compile(
+    r"^(?P<name>[^()]{2,60}?)\s*\((?P<mark>withdrawn|retirad[oa]|inactive|inactiv[oa])\)\s*$", re.IGNORECASE
+)
+
+
+def marked_statuses(lines: list[str]) -> list[MembershipFinding]:
+    """A member an index lists, one per line (often in a side box), with its status in brackets: a status
+    with no date and no statement of how it came about (as "former OGP members"), so no predicate."""
+    out: list[MembershipFinding] = []
+    for line in lines:
+        m = _MARKED.match(line.strip(" •-*"))
+        found = country(m.group("name").strip()) if m else None
+        if m and found is not None:
+            status = "withdrawn" if m.group("mark").lower().startswith(("withdrawn", "retirad")) else "inactive"
+            out.append(MembershipFinding(found.name_en, status, "country", None, None, line.strip(" •-*")))
     return out

@@ -16,7 +16,7 @@ from jobs.analysis.dates import Effective, effective, in_sentence
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding
 from jobs.analysis.joins import countries_in, page_joins
 from jobs.analysis.language import detect_language
-from jobs.analysis.names import country_after, leading_name, member_key
+from jobs.analysis.names import NAME_LIST, country_after, leading_name, member_key
 from jobs.analysis.numbers import NUMBER_PATTERN, fold
 from jobs.analysis.statuses import NOT_DECIDED, Statement, continuing, inactivity, reviews, stays, totals
 from jobs.analysis.subjects import (
@@ -163,6 +163,12 @@ IMPERSONAL_REMOVED_RE = re.compile(
     r"\s+se\s+le\s+(?P<verb>(?:ha\s+)?(?:retirado|retir[oó]|expulsado|expuls[oó]|excluido|excluy[oó]))\s+de(?:l)?\s+"
     rf"(?P<obj>{OGP})",
 )
+#: "... El Salvador saldría de la Alianza; ya han salido Rusia, Turquía, Hungría y Tanzania": Spanish puts the
+#: subjects after the verb, OGP named in the sentence.
+POSTPOSED_SUBJECTS_RE = re.compile(
+    r"\b(?P<verb>(?:ya\s+)?(?:han|hab[ií]an|se\s+han|se\s+hab[ií]an)\s+(?:salido|retirado|ido))"
+    rf"(?:\s+de(?:l)?\s+(?P<obj>{OGP}))?\s+(?P<list>{NAME_LIST})\s*(?:[.;\"”»]|$)",
+)
 #: "The Open Government Partnership said on Wednesday that the United States had formally withdrawn as a
 #: member": OGP reports the exit, so the partnership left is OGP though no object follows the verb.
 REPORTED_WITHDRAW_RE = re.compile(
@@ -267,6 +273,14 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
             if name:
                 out.append(Statement(name, "withdrawn", gazetteer_country(name) is None, s, None, "removed",
                                      at=m.start("verb")))
+    for m in POSTPOSED_SUBJECTS_RE.finditer(text):
+        named = m.group("obj") or OGP_NAMED.search(text) or ogp_page and re.search(r"\b(?:Alianza|Partnership)\b", text)
+        if not named or hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        names = [member_name(raw) for raw in list_items(m.group("list"))]
+        if names and all(name and gazetteer_country(name) for name in names):
+            out += [Statement(name, "withdrawn", False, s, None, "withdrew", at=m.start("verb"))
+                    for name in names if name]
     for m in REPORTED_WITHDRAW_RE.finditer(text):
         if hedged(text, m.start("verb"), m.end("verb")) or NOT_DECIDED.search(m.group("rest")):
             continue

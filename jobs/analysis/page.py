@@ -17,7 +17,7 @@ from jobs.analysis.dates import page_date, url_date, url_reference
 from jobs.analysis.findings import Finding, JoinedFinding, MembershipFinding, PageAnalysis, ReportFinding
 from jobs.analysis.joins import member_since
 from jobs.analysis.language import detect_language
-from jobs.analysis.listed import index_items, listed_reports, mentioned_reports
+from jobs.analysis.listed import index_items, listed_reports, marked_statuses, mentioned_reports
 from jobs.analysis.membership import membership_findings
 from jobs.analysis.reports import report_findings
 from jobs.analysis.text import decode, extract, html_blocks, split_sentences
@@ -175,6 +175,8 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         mentioned = mentioned_reports(sentences, extracted.title)
         if page.kind in indexes:
             findings += listed_reports(items, member)
+            said = {(f.member, f.status) for f in findings if isinstance(f, MembershipFinding)}
+            findings += [f for f in marked_statuses(lines) if (f.member, f.status) not in said]
         # A report the page also links is known better from its link (with its period).
         linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
         findings += [f for f in mentioned if (f.member, f.kind) not in linked]

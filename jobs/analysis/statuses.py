@@ -63,7 +63,7 @@ _INACTIVE_STATE = (
 _INACTIVE_PASSIVE = re.compile(
     r"\s+(?:was|were|has\s+been|had\s+been|have\s+been|is|are|will(?:,\s*\w+,|\s+\w+ly)?\s+be|fue|fueron|ha\s+sido"
     r"|hab[ií]a\s+sido|qued[oó]|se\s+(?:coloc[oó]|declar[oó]))\s+(?:officially\s+|formally\s+|regretfully\s+|oficialmente\s+"
-    r"|tambi[eé]n\s+)?"
+    r"|tambi[eé]n\s+|currently\s+|presently\s+|now\s+|still\s+|at\s+present\s+|actualmente\s+|todav[ií]a\s+)?"
     r"(?:(?:designated|declared|deemed|made|placed|listed|rendered|put|declarad[oa]s?|designad[oa]s?|considerad[oa]s?"
     r"|colocad[oa]s?|puest[oa]s?)(?:\s+by\s+(?:the\s+)?(?-i:OGP)|\s+por\s+la\s+(?-i:OGP|AGA))?\s+"
     # OGP's own word in quotes, after the designation: 'fue designado por la OGP como "país inactivo"'
@@ -119,7 +119,11 @@ _REVIEW_ACTIVE = re.compile(
 #: Plain "under review" is OGP's procedure only when OGP is the one saying or doing it in the sentence: "The
 #: leadership of the Open Government Partnership has now confirmed that the United States is under review"
 #: (a commitment, a plan or a draft can be "under review" too).
-_OGP_AGENT = re.compile(rf"(?:{OGP_NAMED.pattern})[^.;]*$|^\s+by\s+(?:the\s+)?(?:{OGP_NAMED.pattern})", _I)
+_OGP_AGENT = re.compile(
+    rf"(?:{OGP_NAMED.pattern})[^.;]*$|^[^.;]{{0,40}}?\bby\s+(?:the\s+)?(?:OGP\s+)?(?:{OGP_NAMED.pattern}"
+    r"|Criteria\s+(?:and|&)\s+Standards|Steering\s+Committee)",
+    _I,
+)
 #: "OGP had been reviewing the Government of Hungary since July 2015": OGP itself as the reviewer.
 _REVIEWING = re.compile(
     r"\b(?:OGP|the\s+(?:OGP\s+)?Steering\s+Committee|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards\s+subcommittee)\s+"
