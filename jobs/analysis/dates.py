@@ -118,7 +118,11 @@ _EFFECTIVE = re.compile(
 )
 _RELATIVE_YEAR = re.compile(r"\b(?:last\s+year|this\s+year|el\s+a[nñ]o\s+pasado|este\s+a[nñ]o)\b", _I)
 #: Words that start the reason for a change: dates after them belong to the reason.
-_CAUSE = re.compile(r"\b(?:after|because|for\s+failing|since\s+it|tras|despu[eé]s\s+de|al\s+no|por\s+no|porque)\b", _I)
+_CAUSE = re.compile(
+    r"\b(?:after|because|for\s+failing|since\s+it|tras|despu[eé]s\s+de|luego\s+de|al\s+no|por\s+no|porque"
+    r"|debido\s+a)\b",
+    _I,
+)
 _YESTERDAY_WORD = re.compile(r"\b(?:yesterday|ayer)\b", _I)
 _YESTERDAY = re.compile(r"^\s*[–—-]?\s*(?:yesterday|ayer)\b", _I)
 

@@ -80,7 +80,9 @@ _INACTIVE_ACTIVE = re.compile(
     r"\b(?:designated|designate|declared|made|make|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?"
     r"(?P<name>.+?)"
     r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
-    + r"|\bdeclar(?:an|aron|[oó])\s+inactiv[oa]s?\s+al?\s+(?P<name2>" + NAME_LIST + ")"
+    + r"|\bdeclar(?:an|aron|[oó])\s+inactiv[oa]s?\s+(?:al?\s+(?P<name2>" + NAME_LIST + ")"
+    # "declaró inactivo al país el año pasado": the page's member
+    r"|(?P<anaphor>al\s+pa[ií]s|a\s+la\s+ciudad|al\s+municipio|al\s+gobierno)\b)"
     # "voted to move Azerbaijan from full member down to inactive country"
     r"|\b(?:move|moved|downgrade|downgraded|demote|demoted)\s+(?P<name4>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+|and\s+)?"
     r"(?-i:[A-Z])[\w.'’]*){0,3})\s+(?:from\s+[\w\s-]{1,30}?\s+)?(?:down\s+)?to\s+(?:an?\s+)?" + _INACTIVE_STATE
@@ -218,6 +220,9 @@ def inactivity(s: Sentence) -> list[Statement]:
             out.append(Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or _NOT_MADE.search(text[: m.start()]):
+            continue
+        if m.group("anaphor"):
+            out.append(Statement(None, "inactive", False, s, None, "inactive", at=m.start()))
             continue
         named = m.group("name") or m.group("name2") or m.group("name3") or m.group("name4")
         if _COMMITMENT_SUBJECT.search(named):
