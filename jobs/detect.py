@@ -38,14 +38,17 @@ def detect(
 ) -> list[NewEvent]:
     found: list[NewEvent] = []
 
-    def event(key: str, kind: EventKind, title: str, evidence: str, member: Member | None, **payload: object) -> None:
+    def event(key: str, kind: EventKind, title: str, evidence: str, member: Member | None, url: str | None = None,
+              **payload: object) -> None:
         if member is not None:
             payload |= {"member": member.slug, "member_name": member.name_en, "member_name_es": member.name_es,
                         "member_kind": member.kind}
             parent = session.get(Member, member.parent_id) if member.parent_id else None
             if parent is not None:  # a local member's country, so the alert can say "Mexico City, Mexico"
                 payload |= {"member_country": parent.name_en, "member_country_es": parent.name_es}
-        found.append(NewEvent(key=key, kind=kind, title=title, url=analysis.url, evidence=evidence,
+        if url and url != analysis.url:  # read on an index: the entry's page is the source, the index lists it
+            payload |= {"listed_by": analysis.url}
+        found.append(NewEvent(key=key, kind=kind, title=title, url=url or analysis.url, evidence=evidence,
                               member_id=member.id if member else None, source_id=source_id,
                               payload=payload, baseline=baseline))
 
@@ -82,8 +85,8 @@ def detect(
         kind = STATUS_EVENT_KINDS.get(MemberStatus(change.status), EventKind.MEMBER_STATUS)
         nth = _times_status_reached(session, change)
         event(f"status:{member.slug}:{change.status}:{nth}", kind, _status_title(member, change), change.evidence,
-              member, previous=change.previous_status, status=change.status, effective=change.effective,
-              joined_year=member.joined_year)
+              member, change.source_url, previous=change.previous_status, status=change.status,
+              effective=change.effective, joined_year=member.joined_year)
 
     for joined in analysis.of_type(JoinedFinding):
         # Only a member this page brought into the knowledge base: one known before is not newly joined.

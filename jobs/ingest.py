@@ -182,17 +182,19 @@ class _Ingest:
             member = self._member(finding.member, finding.kind, finding.country)
             if finding.joined_year and member.joined_year is None:
                 member.joined_year = finding.joined_year
+            # A statement read on an index belongs to its entry's page, which the index only quotes.
+            source = finding.url or self.url
             change = knowledge.set_member_status(
-                self.session, member, finding.status, source_url=self.url, evidence=finding.evidence,
+                self.session, member, finding.status, source_url=source, evidence=finding.evidence,
                 seen_at=self.seen_at, effective=finding.effective,
             )
             if change is not None:
                 self.result.status_changes.append(change)
-            self._fact(SubjectType.MEMBER, member.id, "status", finding.status, finding.evidence)
+            self._fact(SubjectType.MEMBER, member.id, "status", finding.status, finding.evidence, source)
             if finding.effective:
                 value = {"status": finding.status, "date": finding.effective, "basis": finding.effective_basis,
                          "predicate": finding.predicate}
-                self._fact(SubjectType.MEMBER, member.id, "status_effective", value, finding.evidence)
+                self._fact(SubjectType.MEMBER, member.id, "status_effective", value, finding.evidence, source)
         # A page telling a member's history ("inactive in 2016, out in 2017") writes every step into the
         # status history, but only where the member stands now is news.
         latest = {change.member_id: change for change in self.result.status_changes}
@@ -274,14 +276,14 @@ class _Ingest:
     # -- facts -----------------------------------------------------------------------------------
 
     def _fact(self, subject_type: SubjectType, subject_id: int | None, predicate: str, value: object,
-              evidence: str) -> None:
+              evidence: str, source_url: str | None = None) -> None:
         knowledge.record_fact(
             self.session,
             subject_type=subject_type,
             subject_id=subject_id,
             predicate=predicate,
             value=value,
-            source_url=self.url,
+            source_url=source_url or self.url,
             evidence=evidence,
             document=self.result.document,
             seen_at=self.seen_at,

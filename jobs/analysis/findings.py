@@ -143,6 +143,9 @@ class MembershipFinding:
     #: or "page" (the page's own date).
     effective: str | None = None
     effective_basis: str | None = None
+    #: On a listing or feed, the page of the entry that says it: the statement's own source, which an alert
+    #: links rather than the index.
+    url: str | None = None
 
 
 @dataclass(frozen=True)

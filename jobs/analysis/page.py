@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, replace
 from datetime import date
 
 from jobs.analysis.classify import Classification, classify
@@ -21,6 +22,7 @@ from jobs.analysis.listed import index_items, listed_reports, marked_statuses, m
 from jobs.analysis.membership import membership_findings
 from jobs.analysis.reports import report_findings
 from jobs.analysis.text import decode, extract, html_blocks, split_sentences
+from jobs.items import Item
 from storage.gazetteer import country
 from storage.models import DocumentKind
 
@@ -79,22 +81,37 @@ def _member_since(lines: list[str], member: str, in_country: str | None) -> list
 _CUT_SHORT = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*$")
 
 
-def _item_memberships(entries: list[tuple[str, str, date | None]]) -> list[Finding]:
-    """Membership statements in an index's entries (title, teaser, the entry's own date), each entry read
-    on its own: "it" in one teaser is that entry's member, and the index's date is no entry's date. A
-    teaser's last sentence cut short is left out."""
+@dataclass(frozen=True)
+class _Entry:
+    """One entry of an index, as its membership statements are read: title, teaser, the entry's own date
+    and its link (None for a paragraph of a plain-text listing)."""
+
+    title: str
+    summary: str
+    published: date | None = None
+    url: str | None = None
+
+
+def _item_memberships(entries: list[_Entry]) -> list[Finding]:
+    """Membership statements in an index's entries, each entry read on its own: "it" in one teaser is that
+    entry's member, and the index's date is no entry's date. A teaser's last sentence cut short is left out.
+    A statement keeps its entry's link as its source."""
     out: list[Finding] = []
     seen: set[tuple[object, ...]] = set()
-    for title, summary, published in entries:
-        sentences = [s for s in split_sentences(f"{title}\n{summary}" if title else summary)
-                     if not _CUT_SHORT.search(s.text)]
-        found, _ = membership_findings(sentences, title, published)
+    for entry in entries:
+        text = f"{entry.title}\n{entry.summary}" if entry.title else entry.summary
+        sentences = [s for s in split_sentences(text) if not _CUT_SHORT.search(s.text)]
+        found, _ = membership_findings(sentences, entry.title, entry.published)
         for f in found:
             key = _once_per_index(f)
             if key not in seen:
                 seen.add(key)
-                out.append(f)
+                out.append(replace(f, url=entry.url) if isinstance(f, MembershipFinding) and entry.url else f)
     return out
+
+
+def _entries(items: list[Item]) -> list[_Entry]:
+    return [_Entry(i.title or "", i.summary or "", i.published, i.url) for i in items]
 
 
 def _once_per_index(f: Finding) -> tuple[object, ...]:
@@ -106,10 +123,10 @@ def _once_per_index(f: Finding) -> tuple[object, ...]:
     return ("other", repr(f))
 
 
-def _blocks(text: str) -> list[tuple[str, str, date | None]]:
+def _blocks(text: str) -> list[_Entry]:
     """A listing whose items could not be told apart by their markup (plain text): its paragraphs, each
     with the heading line above it as its title."""
-    entries: list[tuple[str, str, date | None]] = []
+    entries: list[_Entry] = []
     heading = ""
     for block in (b.strip() for b in re.split(r"\n\s*\n", text)):
         if not block:
@@ -117,7 +134,7 @@ def _blocks(text: str) -> list[tuple[str, str, date | None]]:
         if "\n" not in block and not re.search(r"[.!?…]$", block) and len(block) < 160:
             heading = block
             continue
-        entries.append((heading, block, None))
+        entries.append(_Entry(heading, block))
         heading = ""
     return entries
 
@@ -133,7 +150,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
             linked = {(f.member, f.kind) for f in found if isinstance(f, ReportFinding)}
             mentioned = mentioned_reports(split_sentences(item.summary or ""), item.title or "")
             found += [f for f in mentioned if (f.member, f.kind) not in linked]
-        found += _item_memberships([(i.title or "", i.summary or "", i.published) for i in items])
+        found += _item_memberships(_entries(items))
         return PageAnalysis(url=url, title="", kind=DocumentKind.LISTING, language=detect_language(text),
                             text=text, findings=found)
     extracted = extract(content, content_type)
@@ -166,8 +183,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         items = (index_items(content, url, content_type, feed=False)
                  if page.kind in indexes and (extracted.is_html or page.kind != DocumentKind.OTHER) else [])
         if page.kind == DocumentKind.LISTING:
-            entries = [(i.title or "", i.summary or "", i.published) for i in items if i.summary]
-            findings += _item_memberships(entries or _blocks(text))
+            findings += _item_memberships(_entries([i for i in items if i.summary]) or _blocks(text))
         if page.kind == DocumentKind.MEMBER_PAGE and member and not any(
             isinstance(f, JoinedFinding) and f.member == member for f in findings
         ):

@@ -119,3 +119,26 @@ def test_a_report_listed_then_fetched_is_one_document_and_one_event(engine: Engi
         from storage.models import Document
 
         assert session.exec(select(func.count()).select_from(Document)).one() == 1
+
+
+def test_a_status_read_on_a_listing_links_the_entrys_page_then_that_page_adds_no_event(engine: Engine) -> None:
+    """A news listing's headline says Mexico City withdrew: the event and the stored status quote it with
+    the article as their source and the listing as what listed it; fetching the article later is no second
+    event."""
+    news = _analysis(NEWS_SEED)
+    listing_html = (f'<html><head><title>News</title></head><body><main><ul><li><h3><a href="{news.url}">'
+                    f'{news.title}</a></h3><p>Officials announced the decision.</p></li></ul></main></body></html>')
+    listing_url = "https://www.opengovpartnership.org/news/"
+    first = _see(engine, analyse_page(listing_html, listing_url, "text/html"))
+    withdrawn = [e for e in first if e.kind == EventKind.MEMBER_WITHDRAWN]
+    assert [(e.payload["member_name"], e.url, e.payload["listed_by"]) for e in withdrawn] == [
+        ("Mexico City", news.url, listing_url)
+    ]
+    with session_scope(engine) as session:
+        from storage import knowledge, queries
+
+        city = knowledge.find_member(session, "Mexico City")
+        assert city is not None and city.id is not None
+        assert [h.source_url for h in queries.status_changes(session, city.id)] == [news.url]
+    second = _see(engine, news)
+    assert EventKind.MEMBER_WITHDRAWN not in {e.kind for e in second}
