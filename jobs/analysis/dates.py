@@ -117,6 +117,14 @@ _EFFECTIVE = re.compile(
     _I,
 )
 _RELATIVE_YEAR = re.compile(r"\b(?:last\s+year|this\s+year|el\s+a[nñ]o\s+pasado|este\s+a[nñ]o)\b", _I)
+#: Words that tell a change of each status, for a date in another clause of the sentence.
+_SAME_CHANGE = {
+    "withdrawn": re.compile(r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|pull\w*\s+out|retir\w*|sal\w*|abandon\w*"
+                            r"|expel\w*|remov\w*|expuls\w*|no\s+longer)\b", _I),
+    "inactive": re.compile(r"\binactiv\w*", _I),
+    "under_review": re.compile(r"\b(?:review|revisi[oó]n)\b", _I),
+    "active": re.compile(r"\b(?:re-?activ\w*|regain\w*|recuper\w*|restor\w*)", _I),
+}
 #: Words that start the reason for a change: dates after them belong to the reason.
 _CAUSE = re.compile(
     r"\b(?:after|because|for\s+failing|since\s+it|tras|despu[eé]s\s+de|luego\s+de|al\s+no|por\s+no|porque"
@@ -175,6 +183,15 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
         for m in _RELATIVE_YEAR.finditer(text):
             offset = -1 if re.match(r"last|el\s+a[nñ]o\s+pasado|pasado", m.group(), _I) else 0
             candidates.append((m.start(), m.end(), str(published.year + offset)))
+    if at is not None:
+        # A date in another clause is this change's only where that clause tells the same change ("... was
+        # Putin's Russia; a year later, on May 17, 2013, the Russians pulled out"), not another one ("lost its
+        # active status in OGP; the membership was reactivated in December 2022").
+        clauses = [(m.start(), m.end()) for m in re.finditer(r"[^;]+", text)]
+        own = next(((a, b) for a, b in clauses if a <= at < b), (0, len(text)))
+        same = _SAME_CHANGE.get(status or "")
+        candidates = [c for c in candidates if own[0] <= c[0] < own[1] or (same is not None and any(
+            a <= c[0] < b and same.search(text[a:b]) for a, b in clauses))]
     kept = []
     for start, end, value in candidates:
         before = text[max(0, start - 40) : start]

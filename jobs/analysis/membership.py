@@ -40,7 +40,8 @@ NUM = rf"(?:{NUMBER_PATTERN})"
 _WITHDRAW_VERBS = [
     r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
     r"(?:\s+membership\s+(?:in|of))?",
-    r"(?:has\s+|had\s+)?(?:pulled|pulls|opted|opts|dropped|drops)\s+out\s+of",
+    r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:pulled|pulls|opted|opts|dropped|drops)\s+out\s+of",
+    r"(?:is|was|are|were)\s+pulling\s+out\s+of",
     # "withdraws membership from OGP", "decided to withdraw its membership from the OGP", "gave up its membership of"
     r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:withdr(?:ew|awn|aws|aw)|(?:gave|gives|given)\s+up)\s+"
     r"(?:its\s+|their\s+)?membership\s+(?:from|of|in)",

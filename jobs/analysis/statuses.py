@@ -71,6 +71,8 @@ _INACTIVE_PASSIVE = re.compile(
     # "has been pushed down to inactive status", "Azerbaijan Downgraded to 'Inactive Country'" (a headline)
     + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:downgraded|demoted|relegated|pushed\s+down|moved)\s+"
     r"(?:down\s+)?to\s+(?:an?\s+)?['‘\"“]?" + _INACTIVE_STATE
+    # "Malawi lost its active status in OGP"
+    + r"|\s+(?:has\s+|had\s+)?(?:lost|loses)\s+(?:its|their)\s+active\s+status\b"
     # "Georgia Temporarily Suspended from the Open Government Partnership": OGP's inactive status by its
     # older name (a suspension that is not temporary is a removal, read with the withdrawals)
     + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:formally\s+)?temporarily\s+suspended\b",
@@ -78,7 +80,7 @@ _INACTIVE_PASSIVE = re.compile(
 )
 _INACTIVE_ACTIVE = re.compile(
     r"\b(?:designated|designate|declared|made|make|placed|put|deemed|declar[oó]|design[oó]|coloc[oó])\s+(?:a\s+)?"
-    r"(?P<name>.+?)"
+    r"(?:the\s+membership\s+of\s+|la\s+membres[ií]a\s+de\s+)?(?P<name>.+?)"
     r"\s+(?:as\s+|como\s+|under\s+|on\s+|in\s+|en\s+)?" + _INACTIVE_STATE
     + r"|\bdeclar(?:an|aron|[oó])\s+inactiv[oa]s?\s+(?:al?\s+(?P<name2>" + NAME_LIST + ")"
     # "declaró inactivo al país el año pasado": the page's member
@@ -150,6 +152,12 @@ REGAINED_RE = re.compile(
     rf"(?P<obj>{OGP})",
     _I,
 )
+#: "the membership was reactivated in December, 2022": its membership, on a page about the member.
+_MEMBERSHIP_REACTIVATED = re.compile(
+    r"\b(?P<whose>(?:the|its|their|la|su)\s+)?(?:OGP\s+)?(?:membership|membres[ií]a|participation|participaci[oó]n)\s+"
+    r"(?P<verb>(?:was|has\s+been|had\s+been|fue|ha\s+sido)\s+(?:re-?activated|reactivad[oa]|restored|restablecid[oa]))\b",
+    _I,
+)
 
 
 def stays(s: Sentence) -> list[Statement]:
@@ -163,6 +171,9 @@ def stays(s: Sentence) -> list[Statement]:
         name, anaphor, country = subject(text[: m.start()])
         if name or anaphor:
             out.append(Statement(name, "active", False, s, country, "reactivated", at=m.start()))
+    for m in _MEMBERSHIP_REACTIVATED.finditer(text):
+        if m.group("whose") and not hedged(text, m.start("verb"), m.end("verb")):
+            out.append(Statement(None, "active", False, s, None, "reactivated", at=m.start()))
     for m in STAYS_RE.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
             continue

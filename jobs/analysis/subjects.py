@@ -173,6 +173,7 @@ def clause_start(prefix: str) -> int:
     return start
 
 
+_ADVERB_ASIDE = re.compile(r",\s+(?:\w+ly|\w+mente|however|though|sin\s+embargo)\s*,\s*$", re.IGNORECASE)
 #: "Russia in May became ...": a time between the subject and its verb.
 _TIME_AFTER_SUBJECT = re.compile(
     rf"\s+(?:in|on|during|since|en|el|durante)\s+(?:(?:{MONTH_WORDS})(?:\s+(?:19|20)\d\d)?|(?:19|20)\d\d|monday|tuesday"
@@ -206,6 +207,7 @@ _POSSESSED_MEMBERSHIP = re.compile(
 def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | None]:
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
+    prefix = _ADVERB_ASIDE.sub("", prefix)  # "Montenegro, regretfully, will be made inactive"
     possessed = _POSSESSED_MEMBERSHIP.search(prefix)  # "Turkey's participation in OGP has been under review"
     if possessed and (name := member_name(possessed.group("name"), local)):
         return name, False, None
