@@ -22,7 +22,7 @@ REPORT_PATTERNS: list[tuple[DocumentKind, str]] = [
         r"informe\s+(?:de\s+)?(?:fin|final)\s+de(?:l)?\s+(?:t[eé]rmino|periodo|per[ií]odo)",
     ),
     (DocumentKind.RESULTS_REPORT, r"(?:transitional\s+)?results\s+report"),
-    (DocumentKind.RESULTS_REPORT, r"informe\s+(?:transitorio\s+)?de\s+resultados"),
+    (DocumentKind.RESULTS_REPORT, r"informe\s+(?:transitorio\s+)?de\s+resultados(?:\s+de\s+transici[oó]n)?"),
     (DocumentKind.ACTION_PLAN_REVIEW, r"action\s+plan\s+review"),
     (DocumentKind.ACTION_PLAN_REVIEW, r"revisi[oó]n\s+del\s+plan\s+de\s+acci[oó]n"),
     (DocumentKind.DESIGN_REPORT, r"design\s+report"),
@@ -91,8 +91,13 @@ def normalise_period(text: str) -> str | None:
     return f"{start}-{end}"
 
 
+#: A label before the member's name: "Independent Reporting Mechanism : Tunisia Mid-Term Report 2016-2018".
+_LABEL = re.compile(r"^.*?\b(?:Independ[ae]nt\s+Reporting\s+Mechanism|Mecanismo\s+de\s+Revisi[oó]n\s+Independiente|IRM|MRI)"
+                    r"\s*[:–—|]\s*", re.IGNORECASE)
+
+
 def _clean_member(raw: str) -> str | None:
-    s = DRAFT_RE.sub("", raw)
+    s = DRAFT_RE.sub("", _LABEL.sub("", raw))
     s = _PERIOD_RE.sub("", s)
     s = re.sub(r"\b(?:IRM|OGP|AGA|MRI)\b", "", s)
     s = re.sub(r"^\s*(?:de|del|para|for|of|on)\s+", "", s.strip(" :–—-,|()"), flags=re.IGNORECASE)

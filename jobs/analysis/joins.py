@@ -52,7 +52,9 @@ class Join:
 
 _JOIN_VERBS = [
     r"(?:has\s+|had\s+|officially\s+|formally\s+)?joined",
-    r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)\s+(?:a\s+|the\s+\w+\s+|(?:the\s+)?\d+(?:\.|st|nd|rd|th)?\s+)?"
+    # "became, in September 2014, the 65th member of"
+    r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)(?:,\s+in\s+(?:(?:" + MONTH_WORDS + r")\s+)?"
+    r"(?P<aside_year>(?:19|20)\d{2}),)?\s+(?:a\s+|the\s+\w+\s+|(?:the\s+)?\d+(?:\.|st|nd|rd|th)?\s+)?"
     r"(?:member|participant|part|country)\s+(?:of|in|to\s+join)",
     # "since Senegal became an OGP member in 2018": OGP inside the noun phrase
     r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)\s+(?:an?|the\s+\w+)(?=\s+(?-i:OGP|AGA)\s+(?:member|participant))",
@@ -112,6 +114,7 @@ _FOUNDERS = re.compile(
     r"\bfounding\s+(?:members?|countr\w+|governments?|partners?|nations?)\b|\bfounders?\b|\bco-?founder\b"
     r"|\bmiembros?\s+fundador\w*|\bpa[ií]s(?:es)?\s+fundador\w*|\bfundador(?:es|as|a)?\b"
     r"|\b(?:founded|launched|created)\s+(?:in\s+2011\s+)?by\s+(?:eight|8)\b"
+    r"|\b(?:co-?)?founded\s+(?:it|OGP|the\s+(?:partnership|initiative|organi[sz]ation))\s+in\s+2011\b"
     r"|\b(?:fundada|creada|lanzada)\s+(?:en\s+(?:el\s+)?2011\s+)?por\s+(?:ocho|8)\b",
     _I,
 )
@@ -359,6 +362,8 @@ def _verb_joins(s: Sentence, published: date | None = None, ogp_page: bool = Fal
             continue
         if "year" in m.groupdict() and m.group("year"):
             year = m.group("year")
+        elif m.groupdict().get("aside_year"):
+            year = m.group("aside_year")
         else:
             after = _YEAR_AFTER.match(text[m.end() :])
             before = _YEAR_BEFORE.search(text[: m.start()])

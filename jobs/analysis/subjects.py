@@ -26,13 +26,13 @@ _I = re.IGNORECASE
 #: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
 #: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
 OGP = (
-    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+|global\s+)?(?:"
+    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+|global\s+|worldwide\s+)?(?:initiative\s+)?(?:"
     r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
     r"|Alianza\s+(?:para|por|de)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
     r"(?:\s+Local)?"
-    r"|international\s+partnership\s+(?:on|for)\s+open\s+government"
+    r"|international\s+partnership\s+(?:on|for)\s+open\s+government|(?-i:Partnership\s+for\s+Open\s+Government)"
     r"|alianza\s+internacional\s+(?:de|para|por|sobre)\s+(?:el\s+)?gobierno\s+abierto"
     r"|(?-i:Partnership)|(?-i:Alianza)"
     r")"
