@@ -92,8 +92,11 @@ def normalise_period(text: str) -> str | None:
 
 
 #: A label before the member's name: "Independent Reporting Mechanism : Tunisia Mid-Term Report 2016-2018".
-_LABEL = re.compile(r"^.*?\b(?:Independ[ae]nt\s+Reporting\s+Mechanism|Mecanismo\s+de\s+Revisi[oó]n\s+Independiente|IRM|MRI)"
-                    r"\s*[:–—|]\s*", re.IGNORECASE)
+_LABEL = re.compile(
+    r"^.*?\b(?:Independ[ae]nt\s+Reporting\s+Mechanism|Mecanismo\s+de\s+Revisi[oó]n\s+Independiente|IRM|MRI)"
+    r"\s*[:–—|]\s*",
+    re.IGNORECASE,
+)
 
 
 def _clean_member(raw: str) -> str | None:
