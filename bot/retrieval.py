@@ -37,7 +37,9 @@ with the question and still be the answer."""
 
 #: Verbs that carry no topic ("why was X made inactive?"): left out unless they are all the question has.
 LIGHT_WORDS = frozenset({"made", "make", "makes", "become", "became", "becomes", "get", "got", "gets", "go",
-                         "went", "happen", "happened", "hizo", "hace", "fue", "ser"})
+                         "went", "happen", "happened", "hizo", "hace", "fue", "ser",
+                         # "what did the plan achieve?": an answer says what it did, rarely "achieve"
+                         "achieve", "achieved", "achieves", "lograr", "logro", "logró", "consiguió"})
 """Words of a question the search uses; the rarest-looking (longest) ones when there are more."""
 
 CANDIDATES = 40
