@@ -27,9 +27,11 @@ from jobs.analysis.subjects import (
     OGP_NAMED,
     hedged,
     list_items,
+    listed_subjects,
     member_name,
     ogp_object_ok,
     subject,
+    subjects,
 )
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
@@ -60,7 +62,10 @@ _JOIN_VERBS = [
     r"(?:has\s+|had\s+|have\s+)?(?:became|become|becomes)\s+(?:an?|the\s+\w+)(?=\s+(?-i:OGP|AGA)\s+(?:member|participant))",
     r"(?:began|begun|started)\s+(?:its|their)\s+(?:formal\s+|official\s+)?participation\s+in",
     r"(?:was|were)\s+(?:admitted|accepted)\s+(?:to|into)",
-    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó])\s+(?:por\s+primera\s+vez\s+)?a",
+    r"se\s+(?:uni[oó]|incorpor[oó]|sum[oó]|adhiri[oó]|integr[oó]|unieron|incorporaron|sumaron|adhirieron|integraron)"
+    r"\s+(?:por\s+primera\s+vez\s+)?a",
+    # "México y otros 8 países (...) suscribieron la Alianza"
+    r"suscribi[oó]|suscribieron",
     r"ingres[oó]\s+a",
     r"pertenece\s+a",
     r"ingres[oó]\s+a\s+la\s+cohorte\s+de",
@@ -103,6 +108,8 @@ _YEAR_BEFORE = re.compile(
     _I,
 )
 
+#: A year before a list of subjects, which may be long: "Fue en 2011 cuando México y otros 8 países (Brasil, ...)".
+_YEAR_BEFORE_LIST = re.compile(r"\b(?:in|en)\s+(?P<year>(?:19|20)\d{2}),?\s+[^.;]{0,220}$", _I)
 #: "Member Since 2011", "Joined 2016", "Joined in 2016 and is implementing 5 commitments", "Miembro desde 2011".
 _HEADER = re.compile(
     r"^(?:member\s+since|joined(?:\s+in)?|participating\s+since|miembro\s+desde|participa\s+desde|se\s+uni[oó]\s+en)"
@@ -368,15 +375,17 @@ def _verb_joins(s: Sentence, published: date | None = None, ogp_page: bool = Fal
             after = _YEAR_AFTER.match(text[m.end() :])
             before = _YEAR_BEFORE.search(text[: m.start()])
             year = after.group("year") if after else (before.group("year") if before else None)
+        if not year and listed_subjects(text[: m.start()]):  # "Fue en 2011 cuando México y otros 8 países (...)"
+            listed_year = _YEAR_BEFORE_LIST.search(text[: m.start()])
+            year = listed_year.group("year") if listed_year else None
         if not year and published is not None and _FORMAL_JOIN.search(text[max(0, m.start() - 40) : m.end()]):
             year = str(published.year)  # "Ecuador formalizó su ingreso a la Alianza", in a dated press release
         if not year:
             continue
         local = bool(OGP_LOCAL.search(text) or LOCAL_CUE.search(text[: m.start()][-60:]))
-        name, anaphor, country = subject(text[: m.start()], local)
-        if name is None and not anaphor:
-            continue
-        out.append(Join(name, int(year), local, s, country))
+        for name, anaphor, country in subjects(text[: m.start()], local):  # "Mexico and Brazil joined OGP"
+            if name or anaphor:
+                out.append(Join(name, int(year), local, s, country))
     return out
 
 

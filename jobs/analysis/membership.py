@@ -29,6 +29,7 @@ from jobs.analysis.subjects import (
     member_name,
     ogp_object_ok,
     subject,
+    subjects,
 )
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
@@ -224,11 +225,10 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
             continue
         prefix = text[: m.start()]
         local = bool(LOCAL_CUE.search(m.group("obj")) or LOCAL_CUE.search(prefix[-60:]))
-        name, anaphor, country = subject(prefix, local)
-        if name is None and not anaphor:
-            continue
         predicate = _predicate(prefix[-40:] + " " + m.group(verb), text)
-        out.append(Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
+        for name, anaphor, country in subjects(prefix, local):  # "Hungary and Tanzania withdrew from OGP"
+            if name or anaphor:
+                out.append(Statement(name, "withdrawn", local, s, country, predicate, at=m.start()))
     if ogp_page:  # "El Salvador was expelled for staying inactive": expelled from OGP, the page's subject
         for m in _EXPELLED_RE.finditer(text):
             name, _, _ = subject(text[: m.start()])

@@ -20,10 +20,10 @@ from jobs.analysis.subjects import (
     OGP_NAMED,
     hedged,
     list_items,
-    listed_subjects,
     member_name,
     ogp_object_ok,
     subject,
+    subjects,
 )
 from jobs.analysis.text import Sentence
 from storage.gazetteer import country as gazetteer_country
@@ -224,11 +224,9 @@ def inactivity(s: Sentence) -> list[Statement]:
         clause = text[text.rfind(";", 0, m.start()) + 1 : m.start()]
         if hedged(text, m.start(), m.end()) or _COMMITMENT_SUBJECT.search(text[: m.start()]) or _OPPOSED.search(clause):
             continue
-        for listed in listed_subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron designados"
-            out.append(Statement(listed, "inactive", False, s, None, "inactive", at=m.start()))
-        name, anaphor, country = subject(text[: m.start()])
-        if name or anaphor:
-            out.append(Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
+        for name, anaphor, country in subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron"
+            if name or anaphor:
+                out.append(Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or _NOT_MADE.search(text[: m.start()]):
             continue

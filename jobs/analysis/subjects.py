@@ -294,10 +294,23 @@ def list_items(text: str) -> list[str]:
 _TRAILING_ADVERB = re.compile(r"\s+(?:also|too|tambi[eé]n|asimismo|igualmente)\s*$", re.IGNORECASE)
 
 
+#: What may open a clause before its subject list: "In 2013, Ireland, Australia and Malawi joined", "Fue en
+#: 2011 cuando México y ...".
+_LIST_OPENER = re.compile(
+    r"^(?:(?:in|on|en|el|since|desde|by|at|after|tras)\b[^,]{0,40},\s*|.{0,40}?\b(?:cuando|when)\s+)", re.IGNORECASE
+)
+#: "México y otros 8 países (Brasil, Estados Unidos, ...)", "Mexico and 7 other countries (Brazil, ...)".
+_AND_OTHERS = re.compile(
+    r"\s+(?:y|and)\s+(?:otros\s+\w+\s+pa[ií]ses|\w+\s+other\s+(?:countries|governments))\s*\((?P<list>[^()]+)\)",
+    re.IGNORECASE,
+)
+
+
 def listed_subjects(prefix: str) -> list[str]:
     """A subject that is a list of countries ("Bulgaria, Malawi y Malta también fueron designados"): each
     country, or nothing when any item is not one (then ``subject`` reads the last name alone)."""
     clause = _TRAILING_ADVERB.sub("", prefix[clause_start(prefix) :].strip())
+    clause = _AND_OTHERS.sub(lambda m: ", " + m.group("list"), _LIST_OPENER.sub("", clause))
     if not re.search(r",|\s(?:and|y|e)\s", clause):
         return []
     items = list_items(clause)
@@ -305,3 +318,10 @@ def listed_subjects(prefix: str) -> list[str]:
     if len(items) < 2 or any(c is None for c in found):
         return []
     return [c.name_en for c in found if c is not None]
+
+
+def subjects(prefix: str, local: bool = False) -> list[tuple[str | None, bool, str | None]]:
+    """Every subject that ends ``prefix``: each country of a list ("Hungary and Tanzania withdrew"), else
+    the one ``subject`` reads."""
+    listed = listed_subjects(prefix)
+    return [(name, False, None) for name in listed] if listed else [subject(prefix, local)]
