@@ -94,7 +94,7 @@ def normalise_period(text: str) -> str | None:
 #: A label before the member's name: "Independent Reporting Mechanism : Tunisia Mid-Term Report 2016-2018".
 _LABEL = re.compile(
     r"^.*?\b(?:Independ[ae]nt\s+Reporting\s+Mechanism|Mecanismo\s+de\s+Revisi[oó]n\s+Independiente|IRM|MRI)"
-    r"\s*[:–—|]\s*",
+    r"\)?\s*[:–—|]\s*",
     re.IGNORECASE,
 )
 
@@ -153,6 +153,15 @@ def classify(title: str, text: str, url: str, link_share: float = 0.0) -> Classi
         found = report_kind_in(slug)
         source = slug
         from_slug = True
+    cover_line = ""
+    if found is None and "/documents/" in path:
+        # A copy of a document whose title line is lost ("57 pages"): its cover line, near the top, says what
+        # it is ("MECANISMO DE REVISIÓN INDEPENDIENTE (MRI): CHILE INFORME DE FIN DE TÉRMINO 2014–2016").
+        for line in [line.strip() for line in text.splitlines() if line.strip()][:4]:
+            cover = report_kind_in(line) if len(line) <= 160 else None
+            if cover is not None and member_from_report_title(line, cover[1]):
+                found, source, cover_line = cover, line, line
+                break
     if found is None and (_IRM_HINT.search(text) or "/documents/" in path):
         m = _THIS_REPORT.search(text[:20000])
         if m:
@@ -164,16 +173,18 @@ def classify(title: str, text: str, url: str, link_share: float = 0.0) -> Classi
         member = member_from_report_title(source, m) if source else None
         if member and from_slug:
             member = member.title()
-        period = normalise_period(title) or normalise_period(slug)
-        return Classification(kind, is_draft, member, period, title or (m.group(0) if m else ""))
+        if member and (known := country(member)) is not None:
+            member = known.name_en  # "CHILE" on a cover
+        period = normalise_period(cover_line or title) or normalise_period(slug)
+        return Classification(kind, is_draft, member, period, cover_line or title or (m.group(0) if m else ""))
     if _LISTING_PATH.search(path) or re.search(r"[?&](?:s|paged)=", url or ""):
         return Classification(DocumentKind.LISTING, False, None, None, "")
     if re.search(r"/(?:news|stories|noticias|press|blog)/[^/]+", path) or _PRESS.search(head):
         return Classification(DocumentKind.NEWS, False, None, None, "")
     m2 = re.search(r"/(?:members?|countries|country)/([^/]+)/?$", path)
     if m2:
-        name, country = member_from_slug(m2.group(1))
-        return Classification(DocumentKind.MEMBER_PAGE, False, name, None, "", country)
+        name, in_country = member_from_slug(m2.group(1))
+        return Classification(DocumentKind.MEMBER_PAGE, False, name, None, "", in_country)
     prose = sum(len(line) for line in text.splitlines() if len(line) > 200)
     if link_share > 0.5 and prose < 600:
         return Classification(DocumentKind.LISTING, False, None, None, "")

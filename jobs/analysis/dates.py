@@ -131,6 +131,22 @@ _CAUSE = re.compile(
     r"|debido\s+a)\b",
     _I,
 )
+#: What brings the sentence back from the reason to the change: "..., tras no entregar un plan ..., según dio a
+#: conocer la OGP ... este 24 de marzo de 2022" dates the announcement of the change.
+_ANNOUNCED = re.compile(
+    r"\b(?:seg[uú]n\s+(?:dio\s+a\s+conocer|inform\w*|anunci\w*|public\w*|comunic\w*)|as\s+(?:announced|reported)\s+by"
+    r"|(?:OGP|the\s+Partnership)\s+announced)\b",
+    _I,
+)
+
+
+def _in_cause(between: str) -> bool:
+    """Whether a date this far after the statement's verb belongs to its reason, not to the change."""
+    cause = [m.end() for m in _CAUSE.finditer(between)]
+    announced = [m.end() for m in _ANNOUNCED.finditer(between)]
+    return bool(cause) and not (announced and announced[-1] > cause[-1])
+
+
 _YESTERDAY_WORD = re.compile(r"\b(?:yesterday|ayer)\b", _I)
 _YESTERDAY = re.compile(r"^\s*[–—-]?\s*(?:yesterday|ayer)\b", _I)
 
@@ -201,7 +217,7 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
             status == "withdrawn" and _SINCE.search(before)
         ):
             continue
-        if at is not None and start > at and _CAUSE.search(text[at:start]):
+        if at is not None and start > at and _in_cause(text[at:start]):
             continue  # "placed on inactive status last year after it failed to submit a plan in 2021"
         kept.append((start, end, value))
     if not kept:

@@ -78,7 +78,9 @@ JOIN_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{OGP})", 
 #: international organization in 2013").
 _OGP_HERE = (
     rf"(?:{OGP}|(?:the|this)\s+(?:international\s+)?(?:organi[sz]ation|partnership|initiative)"
-    r"|(?:la|esta)\s+(?:organizaci[oó]n|alianza|iniciativa)(?:\s+internacional)?)"
+    r"|(?:la|esta)\s+(?:organizaci[oó]n|alianza|iniciativa)(?:\s+internacional)?"
+    # "En 2011, el mismo año en que nació la Alianza, el país se adhirió a ella": OGP named before, in the sentence
+    r"|(?P<pronoun>ella|it))"
 )
 JOIN_ON_OGP_PAGE_RE = re.compile(rf"\s+(?P<verb>{'|'.join(_JOIN_VERBS)})\s+(?P<obj>{_OGP_HERE})", _I)
 #: "the U.S. was one of the nations that founded the organization in 2011".
@@ -121,7 +123,7 @@ _FOUNDERS = re.compile(
     r"\bfounding\s+(?:members?|countr\w+|governments?|partners?|nations?)\b|\bfounders?\b|\bco-?founder\b"
     r"|\bmiembros?\s+fundador\w*|\bpa[ií]s(?:es)?\s+fundador\w*|\bfundador(?:es|as|a)?\b"
     r"|\b(?:founded|launched|created)\s+(?:in\s+2011\s+)?by\s+(?:eight|8)\b"
-    r"|\b(?:co-?)?founded\s+(?:it|OGP|the\s+(?:partnership|initiative|organi[sz]ation))\s+in\s+2011\b"
+    r"|\b(?:(?:co-?)?founded|launched|created)\s+(?:it|OGP|the\s+(?:partnership|initiative|organi[sz]ation))\s+in\s+2011\b"
     r"|\b(?:fundada|creada|lanzada)\s+(?:en\s+(?:el\s+)?2011\s+)?por\s+(?:ocho|8)\b",
     _I,
 )
@@ -366,6 +368,8 @@ def _verb_joins(s: Sentence, published: date | None = None, ogp_page: bool = Fal
     joins = JOIN_ON_OGP_PAGE_RE if ogp_page else JOIN_RE
     for m in list(joins.finditer(text)) + list(_MEMBER_SINCE_RE.finditer(text)):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start(), m.start() + 30):
+            continue
+        if m.groupdict().get("pronoun") and not re.search(r"\b(?:Alianza|OGP|AGA|Partnership)\b", text[: m.start()]):
             continue
         if "year" in m.groupdict() and m.group("year"):
             year = m.group("year")

@@ -92,6 +92,11 @@ _INACTIVE_ACTIVE = re.compile(
     r"(?P<name3>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w.'’]*){0,3})",
     _I,
 )
+#: "Se le declaró inactivo en marzo de 2022": Spanish leaves the subject out; it is the page's member.
+_IMPERSONAL_INACTIVE = re.compile(
+    r"(?:^|[;:]\s*|\by\s+)(?i:se)\s+(?:le|lo|la)\s+(?:declar[oó]|design[oó]|consider[oó])\s+(?:como\s+)?(?:un\s+)?"
+    r"(?:pa[ií]s\s+|miembro\s+)?inactiv[oa]\b"
+)
 #: A designation recommended or requested is not one made.
 _NOT_MADE = re.compile(r"\b(?:recommend\w*|request\w*|propos\w*|consider\w*|urg\w*|recomend\w*|solicit\w*)\b", _I)
 #: ... and one opposed or only proposed: "South Africa is against a declaration that Turkey is inactive".
@@ -153,8 +158,11 @@ REGAINED_RE = re.compile(
     _I,
 )
 #: "the membership was reactivated in December, 2022": its membership, on a page about the member.
+#: "Montenegro's active status in the OGP has been restored, with effect from 20 November 2018".
 _MEMBERSHIP_REACTIVATED = re.compile(
-    r"\b(?P<whose>(?:the|its|their|la|su)\s+)?(?:OGP\s+)?(?:membership|membres[ií]a|participation|participaci[oó]n)\s+"
+    r"(?:\b(?P<whose>(?:the|its|their|la|su)\s+)|(?P<name>(?-i:[A-Z])[\w.'’]*(?:\s+(?:and\s+)?(?-i:[A-Z])[\w.'’]*){0,3})"
+    r"['’]s\s+)?(?:OGP\s+)?(?:membership|membres[ií]a|participation|participaci[oó]n|active\s+status)\s+"
+    rf"(?:(?:in|within|en)\s+{OGP}\s+)?"
     r"(?P<verb>(?:was|has\s+been|had\s+been|fue|ha\s+sido)\s+(?:re-?activated|reactivad[oa]|restored|restablecid[oa]))\b",
     _I,
 )
@@ -172,8 +180,11 @@ def stays(s: Sentence) -> list[Statement]:
         if name or anaphor:
             out.append(Statement(name, "active", False, s, country, "reactivated", at=m.start()))
     for m in _MEMBERSHIP_REACTIVATED.finditer(text):
-        if m.group("whose") and not hedged(text, m.start("verb"), m.end("verb")):
-            out.append(Statement(None, "active", False, s, None, "reactivated", at=m.start()))
+        if not (m.group("whose") or m.group("name")) or hedged(text, m.start("verb"), m.end("verb")):
+            continue
+        name = member_name(m.group("name")) if m.group("name") else None
+        if name or m.group("whose"):
+            out.append(Statement(name, "active", False, s, None, "reactivated", at=m.start()))
     for m in STAYS_RE.finditer(text):
         if not ogp_object_ok(text, m.end("obj")) or hedged(text, m.start("verb"), m.end("verb")):
             continue
@@ -182,6 +193,15 @@ def stays(s: Sentence) -> list[Statement]:
         if name:
             out.append(Statement(name, "active", local, s, country, "continuing", at=m.start()))
     return out
+
+
+#: "tras haber sido El Salvador puesto bajo revisión procedimental en julio de 2021": Spanish puts the subject
+#: between the auxiliary and the participle.
+_REVIEW_INVERTED = re.compile(
+    r"\b(?:haber\s+sido|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?P<name>(?-i:[A-Z])[\w.'’]*(?:\s+(?:de\s+|y\s+)?(?-i:[A-Z])[\w.'’]*){0,3})"
+    r"\s+(?:puest[oa]|colocad[oa]|sometid[oa])\s+(?:bajo|en|a)\s+(?:una?\s+)?" + _REVIEW,
+    _I,
+)
 
 
 def reviews(s: Sentence) -> list[Statement]:
@@ -205,6 +225,12 @@ def reviews(s: Sentence) -> list[Statement]:
             continue
         if name or anaphor:
             out.append(Statement(name, "under_review", False, s, country, "under_review", at=m.start()))
+    for m in _REVIEW_INVERTED.finditer(text):
+        if hedged(text, m.start(), m.end()) or NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
+            continue
+        name = member_name(m.group("name"))
+        if name:
+            out.append(Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
     for m in _REVIEW_ACTIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or NOT_DECIDED.search(text[text.rfind(";", 0, m.start()) + 1 : m.start()]):
             continue
@@ -227,6 +253,9 @@ def inactivity(s: Sentence) -> list[Statement]:
         for name, anaphor, country in subjects(text[: m.start()]):  # "Bulgaria, Malawi y Malta también fueron"
             if name or anaphor:
                 out.append(Statement(name, "inactive", False, s, country, "inactive", at=m.start()))
+    for m in _IMPERSONAL_INACTIVE.finditer(text):
+        if not hedged(text, m.start(), m.end()):
+            out.append(Statement(None, "inactive", False, s, None, "inactive", at=m.start()))
     for m in _INACTIVE_ACTIVE.finditer(text):
         if hedged(text, m.start(), m.end()) or _NOT_MADE.search(text[: m.start()]):
             continue

@@ -98,7 +98,16 @@ def hedged(sentence: str, verb_start: int, verb_end: int) -> bool:
     start = sentence.rfind(";", 0, verb_start) + 1
     end = sentence.find(";", verb_end)
     end = len(sentence) if end < 0 else end
+    # ... and a clause joined after it with a subject of its own is not part of it: in "Se le declaró inactivo
+    # en marzo de 2022 y su membresía podría cancelarse" only the cancellation is hedged.
+    joined = _NEXT_CLAUSE.search(sentence, verb_end, end)
+    end = joined.start() if joined else end
     return bool(HEDGE.search(sentence[start:verb_start] + " " + sentence[verb_end:end]))
+
+
+_NEXT_CLAUSE = re.compile(
+    r",?\s+(?:y|and|but|pero|mientras\s+que|while)\s+(?:su|sus|its|their|la|el|los|las|the)\s+(?=\w)", re.IGNORECASE
+)
 
 
 #: What may follow OGP when OGP itself is the object: the clause goes on (a date, a reason, "effective", a

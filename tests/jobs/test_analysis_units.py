@@ -159,5 +159,5 @@ def test_classify(title: str, url: str, kind: str, draft: bool) -> None:
 
 def test_report_member_and_period_from_title() -> None:
     r = classify("Informe de Resultados: México 2019-22", "", "https://x/documents/m/")
-    assert (r.member, r.period) == ("México", "2019-2022")
+    assert (r.member, r.period) == ("Mexico", "2019-2022")  # a country under its gazetteer name, in any language
     assert normalise_period("no period") is None
