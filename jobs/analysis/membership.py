@@ -378,6 +378,10 @@ def membership_findings(
     title_countries = countries_in(title)
     if main is None and len(title_countries) == 1:  # "Tanzania states why it opted out of OGP"
         main = title_countries[0]
+    if main is None and any(st.member is None for st in statements):
+        # "the country is under procedural review" on a page that names one country and no other
+        named_countries = countries_in("\n".join(s.clean for s in sentences))
+        main = named_countries[0] if len(named_countries) == 1 else None
     joins = page_joins(sentences, published, main or _page_member(title), ogp_page)
     text_all = "\n".join(s.clean for s in sentences)
 
@@ -443,8 +447,10 @@ def membership_findings(
             if status != "active":
                 when = effective(dated.sentence, sentences, published, dated.at, status, reference)
             else:  # a continuing member has no date of change; one active again has the date its sentence gives
-                again = next((st for st in chosen if st.predicate == "reactivated"), None)
-                stated = in_sentence(again.sentence.clean, published or reference, again.at, status) if again else None
+                # the first sentence that dates it ("Montenegro regained active status" in the headline, "restored,
+                # with effect from 20 November 2018" in the letter quoted below it)
+                stated = next((d for st in chosen if st.predicate == "reactivated"
+                               and (d := in_sentence(st.sentence.clean, published or reference, st.at, status))), None)
                 when = Effective(stated, "sentence") if stated else None
             per_status.append(
                 MembershipFinding(

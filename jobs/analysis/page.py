@@ -192,7 +192,8 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         if page.kind in indexes:
             findings += listed_reports(items, member)
             said = {(f.member, f.status) for f in findings if isinstance(f, MembershipFinding)}
-            findings += [f for f in marked_statuses(lines) if (f.member, f.status) not in said]
+            boxes = html_blocks(decode(content, content_type), side_boxes=True) if extracted.is_html else lines
+            findings += [f for f in marked_statuses(boxes) if (f.member, f.status) not in said]
         # A report the page also links is known better from its link (with its period).
         linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
         findings += [f for f in mentioned if (f.member, f.kind) not in linked]

@@ -156,15 +156,17 @@ def html_title_and_links(markup: str) -> tuple[str, float]:
     return title[:300], share
 
 
-def html_blocks(markup: str) -> list[str]:
+def html_blocks(markup: str, *, side_boxes: bool = False) -> list[str]:
     """The headings, paragraphs and list items of the page minus obvious chrome, each as one line.
 
-    Main-text extraction drops a member page's fact boxes ("Member Since 2011"); this keeps them."""
+    Main-text extraction drops a member page's fact boxes ("Member Since 2011"); this keeps them. With
+    ``side_boxes``, an <aside> is kept too: OGP puts its "Countries Withdrawn from OGP" box there."""
     try:
         import lxml.html
 
         doc = lxml.html.document_fromstring(markup)
-        for bad in doc.xpath("//script|//style|//nav|//header|//footer|//aside|//form|//noscript"):
+        chrome = "//script|//style|//nav|//header|//footer|//form|//noscript" + ("" if side_boxes else "|//aside")
+        for bad in doc.xpath(chrome):
             bad.drop_tree()
         elements = doc.xpath("//h1|//h2|//h3|//h4|//p|//li|//td|//dt|//dd")
         blocks = [" ".join(el.text_content().split()) for el in elements]
