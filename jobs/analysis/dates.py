@@ -102,6 +102,10 @@ _NOT_THE_CHANGE = re.compile(
     r"(?:\s+(?:formally|formalmente|on|in|el|en|the|end\s+of|finales\s+de))*\s*$)",
     _I,
 )
+#: "ahead of its yearly meeting in Paris on December 7": a later event the change came before.
+_AHEAD_OF = re.compile(
+    r"\b(?:ahead\s+of|in\s+the\s+run-up\s+to|prior\s+to|en\s+v[ií]speras\s+de)\b[^,;.]{0,50}$", _I
+)
 #: "one of the eight founding member countries of the Open Government Partnership in 2011": the founding.
 _FOUNDING_BEFORE = re.compile(r"\b(?:founding|founders?|fundador\w*)\b[^,;.]{0,80}\s(?:in|en)\s*$", _I)
 #: "since July 2015": when a review or inactivity began, but never the date of a withdrawal.
@@ -211,7 +215,9 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
     kept = []
     for start, end, value in candidates:
         before = text[max(0, start - 40) : start]
-        if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or _FOUNDING_BEFORE.search(
+        if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or _AHEAD_OF.search(
+            text[max(0, start - 60) : start]
+        ) or _FOUNDING_BEFORE.search(
             text[max(0, start - 100) : start]
         ) or (
             status == "withdrawn" and _SINCE.search(before)

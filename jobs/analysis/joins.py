@@ -101,7 +101,8 @@ _MEMBER_SINCE_RE = re.compile(
     _I,
 )
 _YEAR_AFTER = re.compile(
-    rf"^[^.;]{{0,40}}?\b(?:in|en|since|desde|during|durante)\s+{_YEAR}(?P<year>(?:19|20)\d{{2}})\b", _I
+    rf"^[^.;]{{0,40}}?\b(?:in|en|on|el|since|desde|during|durante)\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+"
+    rf"(?:of\s+|de\s+)?)?{_YEAR}(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?P<year>(?:19|20)\d{{2}})\b", _I
 )
 #: "In 2015, ...", "On 16 April 2024 the City of Zagreb became ...", "Since 2011 Malta has belonged to ...".
 _YEAR_BEFORE = re.compile(
@@ -169,6 +170,9 @@ _SPANISH_RELATIVE = re.compile(
     r"\bde\s+la\s+que\s+(?:es|era|fue|ha\s+sido|hab[ií]a\s+sido)\s+(?:miembro|parte)\s+desde\s+(?:el\s+)?"
     r"(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{2})"
     r"|\bde\s+la\s+que\s+(?:forma|formaba|form[oó])\s+parte\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year2>(?:19|20)\d{2})"
+    # "El Salvador, que pertenecía desde 2011 a la Alianza para el Gobierno Abierto (OGP), ..."
+    r"|,\s+que\s+(?:pertenec[ií]a|pertenece|ha\s+pertenecido|forma(?:ba)?\s+parte)\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?"
+    r"(?P<year3>(?:19|20)\d{2})\s+(?:a|de)\s+(?:la\s+)?(?:Alianza|OGP|AGA)"
 )
 #: "El Salvador, miembro de la OGP desde 2011, no presentó ...", "Kenya, an OGP member since 2011, ...": the
 #: appositive states the join.
@@ -180,17 +184,31 @@ _APPOSITIVE_SINCE = re.compile(
 )
 
 
+#: "... the Open Government Partnership, the body Israel joined in 2012": OGP, then what the member did.
+_JOINED_BODY = re.compile(
+    rf"{OGP}(?:\s*\([^)]*\))?[\"”]?,[\"”]?\s+(?:the|a)\s+(?:body|partnership|initiative|organi[sz]ation|alliance|group)\s+"
+    r"(?:that\s+|which\s+)?(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?:and\s+|of\s+)?(?-i:[A-Z])[\w'’.]*){0,3})\s+"
+    r"(?:had\s+|has\s+)?joined\s+in\s+(?P<year>(?:19|20)\d{2})\b",
+    _I,
+)
+
+
 def _relative_joins(s: Sentence) -> list[Join]:
     out: list[Join] = []
+    for m in _JOINED_BODY.finditer(s.clean):
+        name = member_name(m.group("name"))
+        if name and gazetteer_country(name) and not hedged(s.clean, m.start("name"), m.end()):
+            out.append(Join(name, int(m.group("year")), False, s))
     for m in _RELATIVE_JOIN.finditer(s.clean):
         name = member_name(re.split(r"['’]s\s+", m.group("name"))[-1])  # "Putin's Russia"
         if name and gazetteer_country(name):
             out.append(Join(name, int(m.group("year")), False, s))
     spanish = _SPANISH_RELATIVE.search(s.clean)
-    if spanish and OGP_NAMED.search(s.clean[: spanish.start()]):
+    if spanish and OGP_NAMED.search(s.clean[: spanish.end()]):
         lead = countries_in(s.clean[: spanish.start()])
         if len(lead) == 1:
-            out.append(Join(lead[0], int(spanish.group("year") or spanish.group("year2")), False, s))
+            year = spanish.group("year") or spanish.group("year2") or spanish.group("year3")
+            out.append(Join(lead[0], int(year), False, s))
     for m in _APPOSITIVE_SINCE.finditer(s.clean):
         bare = m.group(0)[len(m.group("name")):]
         if not (OGP_NAMED.search(bare) or OGP_NAMED.search(s.clean)):

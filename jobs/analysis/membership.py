@@ -39,7 +39,7 @@ _I = re.IGNORECASE
 NUM = rf"(?:{NUMBER_PATTERN})"
 
 _WITHDRAW_VERBS = [
-    r"(?:has\s+|had\s+|have\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
+    r"(?:has\s+|had\s+|have\s+|will\s+)?(?:officially\s+|formally\s+|now\s+)?withdr(?:ew|awn|aws|aw)\s+from"
     r"(?:\s+membership\s+(?:in|of))?",
     r"(?:has\s+|had\s+)?(?:officially\s+|formally\s+)?(?:pulled|pulls|opted|opts|dropped|drops)\s+out\s+of",
     r"(?:is|was|are|were)\s+pulling\s+out\s+of",
@@ -150,13 +150,25 @@ OBJECT_WITHDRAW_RE = re.compile(
 #: OGP as the one acting: "Alianza por el Gobierno Abierto expulsa a El Salvador", "OGP expels Azerbaijan", "La
 #: Alianza ... sacó a El Salvador de la alianza".
 AGENT_REMOVES_RE = re.compile(
-    rf"(?:^|\b)(?P<agent>{OGP}|(?:the\s+|el\s+)?(?:OGP\s+)?(?:Steering\s+Committee|Comit[eé]\s+Directivo))"
+    rf"(?:^|\b)(?P<agent>{OGP}|(?:the\s+|el\s+)?(?:OGP\s+)?(?:Steering\s+Committee|Comit[eé]\s+Directivo)"
+    r"|(?P<anaphor>the\s+organi[sz]ation|la\s+organizaci[oó]n))"
     r"(?:\s+\([^)]{0,60}\))?,?\s+"
+    # "The Open Government Partnership (OGP), a worldwide initiative campaigning for ..., has excluded Azerbaijan"
+    r"(?:(?:a|an|the|una?|la|el)\s+[^,;]{3,80},\s+)?"
     r"(?P<verb>expels|expelled|has\s+expelled|expulsa|expuls[oó]|ha\s+expulsado|removes|removed|has\s+removed"
-    r"|sac[oó]|saca|ha\s+sacado|excluy[oó]|excluye)\s+(?:a\s+)?"
+    r"|excludes|excluded|has\s+excluded|sac[oó]|saca|ha\s+sacado|excluy[oó]|excluye"
+    # "the organization decided on August 17 to expel Azerbaijan"
+    r"|(?:has\s+)?decided\s+(?:on\s+[\w ,]{3,25}?\s+)?to\s+(?:expel|remove|exclude))\s+(?:a\s+)?"
     r"(?P<name>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+|and\s+|y\s+|de\s+)?(?-i:[A-Z])[\w.'’]*){0,3})"
     rf"(?P<rest>\s+(?:from|of|de(?:l)?)\s+(?:{OGP_ON_OGP_PAGE}|dicha\s+alianza|the\s+initiative|la\s+iniciativa)"
     r"|\s+(?:por|for|over|after|tras|due)\b|\s*[.,;:]|\s*$)",
+    _I,
+)
+#: A headline's participle, no auxiliary: "Georgia removed from the Open Government Partnership (OGP)".
+HEADLINE_REMOVED_RE = re.compile(
+    r"^(?P<name>(?:the\s+)?(?-i:[A-Z])[\w.'’]*(?:\s+(?:of\s+|and\s+|y\s+|de\s+)?(?-i:[A-Z])[\w.'’]*){0,3})\s+"
+    r"(?P<verb>(?:formally\s+|officially\s+)?(?:expelled|removed|excluded|ousted|expulsad[oa]|excluid[oa]))\s+(?:from|de(?:l)?)\s+"
+    rf"(?P<obj>{OGP})",
     _I,
 )
 #: "A El Salvador se le ha retirado de OGP": Spanish puts the one removed first, with "a".
@@ -252,6 +264,8 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
         if name:
             out.append(Statement(name, "withdrawn", False, s, None, _predicate(m.group("verb"), text), at=m.start()))
     for m in AGENT_REMOVES_RE.finditer(text):
+        if m.group("anaphor") and not ogp_page:
+            continue  # "the organization" is OGP only on a page about OGP
         clause = text[text.rfind(";", 0, m.start()) + 1 : m.start()]
         if hedged(text, m.start("verb"), m.end("verb")) or NOT_DECIDED.search(clause):
             continue  # "civil society urged that OGP expel Hungary" asks for what has not been done
@@ -268,6 +282,11 @@ def _withdrawals(s: Sentence, ogp_page: bool = False) -> list[Statement]:
         if name:
             local = gazetteer_country(name) is None
             out.append(Statement(name, "withdrawn", local, s, None, "removed", at=m.start("verb")))
+    headline = HEADLINE_REMOVED_RE.match(text)
+    headline_ok = headline and ogp_object_ok(text, headline.end("obj")) and not hedged(text, 0, headline.end("verb"))
+    if headline and headline_ok and (name := member_name(headline.group("name"))):
+        out.append(Statement(name, "withdrawn", gazetteer_country(name) is None, s, None, "removed",
+                             at=headline.start("verb")))
     for m in IMPERSONAL_REMOVED_RE.finditer(text):
         if ogp_object_ok(text, m.end("obj")) and not hedged(text, m.start("verb"), m.end("verb")):
             name = member_name(m.group("name"))

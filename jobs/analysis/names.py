@@ -82,6 +82,12 @@ def leading_name(text: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+_KIND_IN_BRACKETS = re.compile(
+    r"\s*\((?:state|city|municipality|county|province|region|estado|ciudad|municipio|provincia|regi[oó]n)\)$",
+    re.IGNORECASE,
+)
+
+
 def clean_member_name(raw: str) -> str | None:
     """A member's name as the page writes it, minus "The Government of" and sentence openers; None when
     what is left is not a government (civil society, a forum, OGP itself)."""
@@ -94,6 +100,7 @@ def clean_member_name(raw: str) -> str | None:
         s = re.sub(r"^the\s+", "", s, flags=re.IGNORECASE)
         s = _SPANISH_ARTICLE.sub("", s)
     s = re.sub(r"['’]s$", "", s).strip(" ,;:")
+    s = _KIND_IN_BRACKETS.sub("", s)  # "Nuevo Leon (State)": the member is Nuevo Leon
     if not s or not s[0].isupper() or len(s.split()) > 9:
         return None
     if fold(s) in _STOP_NAMES or NOT_A_GOVERNMENT.search(s):

@@ -75,7 +75,9 @@ _INACTIVE_PASSIVE = re.compile(
     + r"|\s+(?:has\s+|had\s+)?(?:lost|loses)\s+(?:its|their)\s+active\s+status\b"
     # "Georgia Temporarily Suspended from the Open Government Partnership": OGP's inactive status by its
     # older name (a suspension that is not temporary is a removal, read with the withdrawals)
-    + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:formally\s+)?temporarily\s+suspended\b",
+    + r"|\s+(?:(?:was|were|has\s+been|had\s+been|is)\s+)?(?:formally\s+)?temporarily\s+suspended\b"
+    # "In 2016 Azerbaijan's OGP membership was suspended temporarily"
+    + r"|\s+(?:was|were|has\s+been|had\s+been|is)\s+suspended\s+temporarily\b",
     _I,
 )
 _INACTIVE_ACTIVE = re.compile(
@@ -137,6 +139,9 @@ _OGP_AGENT = re.compile(
 _REVIEWING = re.compile(
     r"\b(?:OGP|the\s+(?:OGP\s+)?Steering\s+Committee|the\s+(?:OGP\s+)?Criteria\s+and\s+Standards\s+subcommittee)\s+"
     r"(?:had\s+been|has\s+been|was|is|were)\s+reviewing\s+(?P<name>(?:the\s+)?[A-Z][\w.'’]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.'’]*){0,4})"
+    # "The Open Government Partnership is reviewing the memberships of three member countries: Kenya, Malawi and ..."
+    r"|\b(?:OGP|Open\s+Government\s+Partnership|the\s+(?:OGP\s+)?Steering\s+Committee)\s+(?:had\s+been|has\s+been|was|is|were)\s+"
+    r"reviewing\s+the\s+(?:memberships?|participation)\s+of\s+(?:[^:.;]{0,40}:\s*)?(?P<list>" + NAME_LIST + ")"
 )
 #: A procedural review asked for, recommended or to be considered is not one that was decided.
 NOT_DECIDED = re.compile(
@@ -210,9 +215,11 @@ def reviews(s: Sentence) -> list[Statement]:
     out: list[Statement] = []
     text = s.clean
     for m in _REVIEWING.finditer(text):
-        name = member_name(m.group("name"))
-        if name and not hedged(text, m.start(), m.end()):
-            out.append(Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
+        if hedged(text, m.start(), m.end()):
+            continue
+        for raw in list_items(m.group("list")) if m.group("list") else [m.group("name")]:
+            if name := member_name(raw):
+                out.append(Statement(name, "under_review", False, s, None, "under_review", at=m.start()))
     for m in _REVIEW_PASSIVE.finditer(text):
         # A request comes before what it asks for, in the same clause: "CSOs requested that X be placed under
         # procedural review".

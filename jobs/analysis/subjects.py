@@ -26,7 +26,8 @@ _I = re.IGNORECASE
 #: OGP as the object of a verb, in English and Spanish ("the Open Government Partnership", "OGP Local",
 #: "the Partnership", "la AGA", "alianza internacional de gobierno abierto").
 OGP = (
-    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+|global\s+|worldwide\s+)?(?:initiative\s+)?(?:"
+    # the name may stand in quotes: 'withdraw from the "Open Government Partnership," the body ...'
+    r"(?:the\s+|la\s+|el\s+)?(?:international\s+|internacional\s+|global\s+|worldwide\s+)?(?:initiative\s+)?[\"“]?(?:"
     r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
@@ -38,7 +39,9 @@ OGP = (
     r")"
 )
 #: On a page about OGP, "the partnership" in lower case is OGP too ("leaving the partnership").
-OGP_ON_OGP_PAGE = rf"(?:{OGP}|the\s+partnership|la\s+alianza)"
+OGP_ON_OGP_PAGE = (
+    rf"(?:{OGP}|the\s+partnership|la\s+alianza|(?:this|the)\s+organi[sz]ation|(?:esta|la)\s+organizaci[oó]n)"
+)
 #: What may follow OGP and make it something else (a committee of OGP, a national process).
 _NOT_OGP_AFTER = re.compile(
     r"^(?:['’]s\b|\s+(?:Steering|Subcommittee|Committee|Secretariat|Support|Summit|Awards?|Forum|Trust|Fund"
@@ -208,7 +211,8 @@ _LOCAL_BEFORE_NAME = re.compile(
 
 _POSSESSED_MEMBERSHIP = re.compile(
     r"(?:^|[\s,;])(?P<name>(?-i:[A-Z])[\w.'’-]*(?:\s+(?:of\s+|and\s+)?(?-i:[A-Z])[\w.'’-]*){0,3})['’]s\s+"
-    rf"(?:participation|membership|status)\s+(?:in|of|within)\s+{OGP}\s*$",
+    rf"(?:(?-i:OGP)\s+)?(?:participation|membership|status)(?:\s+(?:in|of|within)\s+{OGP})?(?:\s+(?:is|was|has\s+been))?"
+    r"(?:\s+(?:still|now|currently))?\s*$",
     _I,
 )
 
