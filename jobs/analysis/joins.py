@@ -152,7 +152,7 @@ def page_joins(sentences: list[Sentence], published: date | None, page_member: s
         out += _header_join(sentences, i, page_member)
         out += _founders(s, sentences[max(0, i - 3) : i], ogp_page)
         out += _welcomed(s, published)
-        out += _new_members_list(sentences, i)
+        out += _new_members_list(sentences, i, published)
     if sentences and published is not None:
         out += _headline_join(sentences[0], published)
     return out
@@ -245,23 +245,33 @@ def _headline_join(headline: Sentence, published: date) -> list[Join]:
 _NEW_MEMBERS = re.compile(
     r"\b(?:new|newest)\s+(?:members|participants)\s+(?:of\s+(?:OGP|the\s+Partnership)(?:\s+Local)?\s+)?"
     r"(?:are|include)\s*:\s*$"
+    # "The launch members are listed below:" (the partnership's first members, under the launch's date)
+    r"|\b(?:launch|founding|new|newest)\s+(?:members|countries|participants)\s+(?:are|were)\s+(?:listed\s+)?"
+    r"(?:below|as\s+follows)\s*:\s*$"
     r"|\bnuevos\s+miembros\s+(?:de\s+(?:la\s+)?(?:OGP|AGA)(?:\s+Local)?\s+)?(?:son|incluyen)\s*:\s*$",
     _I,
 )
 
 
-def _new_members_list(sentences: list[Sentence], i: int) -> list[Join]:
-    """ "The new members of OGP Local are:" and one "Name, Country" per line; the year is the intro's, or
-    the nearest one stated above it."""
+def _new_members_list(sentences: list[Sentence], i: int, published: date | None = None) -> list[Join]:
+    """ "The new members of OGP Local are:" and one "Name, Country" per line; the year is the intro's, the
+    nearest one stated above it, or the page's."""
     if not _NEW_MEMBERS.search(sentences[i].clean):
         return []
     above = reversed(sentences[max(0, i - 6) : i + 1])
     years = [y for s in above for y in re.findall(r"\b(?:19|20)\d{2}\b", s.clean)]
+    years = years or ([str(published.year)] if published else [])
     if not years:
         return []
     out: list[Join] = []
-    for item in sentences[i + 1 : i + 60]:
-        line = item.clean.strip(" •-*")
+    items = sentences[i + 1 : i + 80]
+    for n, item in enumerate(items):
+        line = re.sub(r"\s*\([^()]{1,20}\)$", "", item.clean.strip(" •-*"))  # "Brazil (G20)"
+        following = items[n + 1].clean.strip(" •-*") if n + 1 < len(items) else ""
+        if (out or n == 0) and len(line.split()) <= 3 and not gazetteer_country(line) and gazetteer_country(
+            re.sub(r"\s*\([^()]{1,20}\)$", "", following)
+        ):
+            continue  # a sub-heading inside the list ("Steering committee", "Participants")
         name, _, place = line.partition(", ")
         in_country = gazetteer_country(place) if place else None
         if in_country is not None and not gazetteer_country(name):
