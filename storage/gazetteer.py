@@ -43,6 +43,7 @@ class Country:
 
 
 _DEMONYM = re.compile(r"(?P<stem>[A-Z][a-z]+?)(?:ians?|ans?|ish|ese|i)")
+_DEMONYM_ES = re.compile(r"(?P<stem>[a-z]+?)(?:en[oa]s?|an[oa]s?|in[oa]s?|enses?|es[ae]s?|es|ec[oa]s?|[oa]s?)")
 
 
 class Gazetteer:
@@ -82,6 +83,17 @@ class Gazetteer:
             # "American Samoa" has the word itself: that is not what "the American government" means.
             if c.name_en.lower().startswith(stem) and word.lower() not in c.name_en.lower().split()
         }
+        return self.countries[found.pop()] if len(found) == 1 else None
+
+    def by_spanish_demonym(self, word: str) -> Country | None:
+        """The one country a Spanish demonym names ("salvadoreño" -> El Salvador, "mexicano" -> Mexico), found
+        by its stem against the words of the Spanish names; None when none or several match."""
+        m = _DEMONYM_ES.fullmatch(normalize(word))
+        if not m or len(m.group("stem")) < 4:
+            return None
+        stem = m.group("stem")
+        found = {c.code for c in self.countries.values()
+                 if any(w.startswith(stem) for w in normalize(c.name_es).split())}
         return self.countries[found.pop()] if len(found) == 1 else None
 
     def _lookup(self, text: str) -> Country | None:

@@ -15,6 +15,7 @@ from jobs.analysis.names import (
     as_country,
     clean_member_name,
     conjoined_country_names,
+    leading_name,
     trailing_name,
 )
 from jobs.analysis.numbers import MONTH_WORDS, parse_date
@@ -185,6 +186,16 @@ def clause_start(prefix: str) -> int:
     return start
 
 
+#: A second verb sharing the clause's subject: "X did this and, as a result, was expelled".
+_COORDINATED_VERB = re.compile(
+    r"\s(?:y|and)(?:\s+(?:\w+ly|later|then|luego|despu[eé]s|finalmente))?(?:\s*,\s*[^,]{1,30},)?\s*$", re.IGNORECASE
+)
+_CONNECTOR = re.compile(r"^\s*(?:(?:sin\s+embargo|however|therefore|por\s+ello|as\s+a\s+result|as\s+such),\s*)?", re.I)
+#: "el gobierno salvadoreño", "the government", "the Hungarian government" opening that clause: the page's member.
+_GOVERNMENT_AT_START = re.compile(
+    r"^\s*(?:el|la|the)\s+(?:gobierno|government|administraci[oó]n|administration)(?:\s+(?P<adjective>(?-i:[a-záéíóúñ])\w+))?"
+    r"\b", re.I
+)
 _ADVERB_ASIDE = re.compile(r",\s+(?:\w+ly|\w+mente|however|though|sin\s+embargo)\s*,\s*$", re.IGNORECASE)
 #: "Russia in May became ...": a time between the subject and its verb.
 _TIME_AFTER_SUBJECT = re.compile(
@@ -221,6 +232,19 @@ def subject(prefix: str, local: bool = False) -> tuple[str | None, bool, str | N
     """(name, is_anaphor, country) for the subject that ends ``prefix``; name None when there is none."""
     prefix = _TIME_AFTER_SUBJECT.sub("", _DATE_ASIDE.sub("", _APPOSITIVE.sub("", prefix.rstrip())))
     prefix = _ADVERB_ASIDE.sub("", prefix)  # "Montenegro, regretfully, will be made inactive"
+    coordinated = _COORDINATED_VERB.search(prefix)
+    if coordinated:  # "el gobierno salvadoreño no mostró disposición ... y, en consecuencia, fue expulsado"
+        head = _CONNECTOR.sub("", prefix[clause_start(prefix) : coordinated.start()])
+        government = _GOVERNMENT_AT_START.match(head)
+        if government:
+            adjective = government.group("adjective")
+            if adjective is None:
+                return None, True, None
+            known = gazetteer().by_spanish_demonym(adjective)  # "el gobierno salvadoreño"
+            return (known.name_en, False, None) if known else (None, False, None)
+        lead = leading_name(head)
+        if lead and not NOT_A_GOVERNMENT.search(head.split(",")[0]) and (name := member_name(lead)):
+            return name, False, None
     possessed = _POSSESSED_MEMBERSHIP.search(prefix)  # "Turkey's participation in OGP has been under review"
     if possessed and (name := member_name(possessed.group("name"), local)):
         return name, False, None
