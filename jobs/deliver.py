@@ -34,7 +34,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -320,7 +320,7 @@ class Dispatcher:
                     log.warning("Telegram flood control: no sending for %.1f s", result.retry_after)
         except BaseException:
             if not sending:  # stopped (or broken) while waiting for a slot: the row goes back unsent
-                await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
+                await self._give_back(due)
             raise
         await self._record(due, result, stats, answered, claim_ends)
         return True
@@ -335,8 +335,14 @@ class Dispatcher:
         except asyncio.CancelledError:
             [claimed] = await asyncio.gather(claim, return_exceptions=True)
             if claimed is True:
-                await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
+                await self._give_back(due)
             raise
+
+    async def _give_back(self, due: _Due) -> None:
+        """Put a claimed, unsent row back to PENDING, and see it done even if this task is cancelled while
+        waiting: two sends that both find the token revoked end the batch together, and the second one's
+        cancellation must not leave the first one's row claimed (and unsent) until its claim expires."""
+        await _finish(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
 
     async def _send_claimed(self, due: _Due) -> SendResult:
         if due.html is None:
@@ -352,7 +358,7 @@ class Dispatcher:
         except BaseException:
             # Cancelled (stopping) or the sender broke: the row goes back as it was. If the request had
             # reached Telegram it will be sent again: one of the in-flight sends of the bound.
-            await asyncio.shield(self._writes.run(lambda session: self._release(session, due.id), row=due.id))
+            await self._give_back(due)
             raise
 
     async def _record(
@@ -551,6 +557,24 @@ def _claimable(now: datetime, due_by: datetime) -> ColumnElement[bool]:
         and_(col(Delivery.status) == DeliveryStatus.PENDING, col(Delivery.next_attempt_at) <= due_by),
         and_(col(Delivery.status) == DeliveryStatus.SENDING, col(Delivery.claimed_until) < now),
     )
+
+
+async def _finish(write: Awaitable[T]) -> T:
+    """Await ``write`` to its end, however often the waiting task is cancelled meanwhile; a cancellation
+    goes on once the write is done."""
+    task = asyncio.ensure_future(write)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                cancelled = True
+                continue
+            raise
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
 
 
 def _current_task_cancelling() -> bool:

@@ -334,3 +334,28 @@ def test_deliver_needs_a_token(cli_env: dict[str, str], capsys: pytest.CaptureFi
     code, out, err = run_cli(capsys, "deliver")
     assert code == 2 and out == ""
     assert err.strip().splitlines() == ["ogp-watch: deliver sends with the bot's token: set OGP_WATCH_TELEGRAM_TOKEN"]
+
+
+def test_giving_a_row_back_finishes_though_the_waiting_send_is_cancelled_again() -> None:
+    """Two sends that both find the token revoked end a batch together: the second's failure cancels the
+    first while it gives its row back. The write must still land (else the row stays claimed, unsent, until
+    the claim expires), and the cancellation goes on after it."""
+    from jobs.deliver import _finish
+
+    landed: list[str] = []
+
+    async def slow_write() -> str:
+        await asyncio.sleep(0.05)
+        landed.append("released")
+        return "released"
+
+    async def scenario() -> None:
+        waiting = asyncio.ensure_future(_finish(slow_write()))
+        for _ in range(3):  # cancelled, and cancelled again, while the write is under way
+            await asyncio.sleep(0.005)
+            waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(scenario())
+    assert landed == ["released"]
