@@ -16,11 +16,13 @@ from storage.models import DocumentKind
 
 #: IRM report phrasings, most specific first (English and Spanish; accents optional).
 REPORT_PATTERNS: list[tuple[DocumentKind, str]] = [
-    (DocumentKind.END_OF_TERM_REPORT, r"end[\s-]+of[\s-]+term\s+(?:self[\s-]+assessment\s+)?report"),
+    (DocumentKind.END_OF_TERM_REPORT, r"end[\s-]+of[\s-]+term\s+(?:self[\s-]+assessment\s+|IRM\s+)?report"),
     (
         DocumentKind.END_OF_TERM_REPORT,
         r"informe\s+(?:de\s+)?(?:fin|final)\s+de(?:l)?\s+(?:t[eé]rmino|periodo|per[ií]odo)",
     ),
+    # The IRM's "Implementation Report" (action plans of 2017-2019) took the place of the end-of-term report.
+    (DocumentKind.END_OF_TERM_REPORT, r"implementation\s+report|informe\s+de\s+implementaci[oó]n"),
     (DocumentKind.RESULTS_REPORT, r"(?:transitional\s+)?results\s+report"),
     (DocumentKind.RESULTS_REPORT, r"informe\s+(?:transitorio\s+)?de\s+resultados(?:\s+de\s+transici[oó]n)?"),
     (DocumentKind.ACTION_PLAN_REVIEW, r"action\s+plan\s+review"),

@@ -99,7 +99,13 @@ def page_date(text: str, metadata_date: date | None = None) -> date | None:
 _NOT_THE_CHANGE = re.compile(
     r"(?:\b(?:by|before|until|till|deadline|due|hasta|antes\s+del?|plazo|para\s+el|founded|created|launched"
     r"|fundad\w*|cread\w*|arranc\w*|lanzad\w*|joined|joining|join|uni[oó]|sum[oó]|ingres\w*)"
-    r"(?:\s+(?:formally|formalmente|on|in|el|en|the|end\s+of|finales\s+de))*\s*$)",
+    r"(?:\s+(?:formally|formalmente|on|in|el|en|the|of|de|del|end\s+of|finales\s+de))*\s*$)",
+    _I,
+)
+#: "..., a body it joined when the initiative was set up in 2011": a date in an aside about the joining or the
+#: founding is theirs.
+_JOINING_ASIDE = re.compile(
+    r"\b(?:joined|joining|se\s+uni[oó]|ingres[oó]|founded|set\s+up|launched|created|fundad[oa]|cread[oa])\b[^,;.]{0,60}$",
     _I,
 )
 #: "ahead of its yearly meeting in Paris on December 7": a later event the change came before.
@@ -215,6 +221,9 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
     kept = []
     for start, end, value in candidates:
         before = text[max(0, start - 40) : start]
+        aside = text[max(text.rfind(",", 0, start), text.rfind(";", 0, start), 0) : start]
+        if at is not None and start > at and _JOINING_ASIDE.search(aside):
+            continue
         if _NOT_THE_CHANGE.search(before) or _JOIN_BEFORE.search(before) or _AHEAD_OF.search(
             text[max(0, start - 60) : start]
         ) or _FOUNDING_BEFORE.search(
@@ -241,16 +250,20 @@ def in_sentence(text: str, published: date | None = None, at: int | None = None,
 
 #: A letter about leaving; "its letter of intent to join" dates the joining, not the exit.
 _EXIT_WORDS = re.compile(
-    r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|drop\s+out|decision|retir\w*|salida|salir|abandon\w*|membership|particip\w*"
+    r"\b(?:withdr\w*|leav\w*|left|exit\w*|quit\w*|drop\w*\s+out|pull\w*\s+out|decision|retir\w*|salida|salir|abandon\w*"
+    r"|membership|particip\w*"
     r"|decisi[oó]n|miembro)\b",
     _I,
 )
 _JOIN_LETTER = re.compile(r"\bintent\w*\s+to\s+join\b|\bcarta\s+de\s+intenci[oó]n\b|\bletter\s+of\s+intent\b", _I)
 
 
-def letter_date(sentences: list[Sentence], published: date | None) -> str | None:
-    """The date of a letter the page cites; "Jan. 15" takes the year of the page's date."""
+def letter_date(sentences: list[Sentence], published: date | None, member: str | None = None) -> str | None:
+    """The date of a letter the page cites; "Jan. 15" takes the year of the page's date. With ``member``, a
+    letter whose sentence names other countries and not that member is another member's letter."""
     for i, s in enumerate(sentences):
+        if member and _about_others(s.clean, member):
+            continue
         # "A letter setting out the decision ... In the letter, dated 29th June 2017, ...": the letter about
         # the exit may be named in the sentence before the one that dates it.
         about_exit = _EXIT_WORDS.search(s.clean) or (i and _EXIT_WORDS.search(sentences[i - 1].clean)
@@ -271,6 +284,13 @@ def letter_date(sentences: list[Sentence], published: date | None) -> str | None
                 except ValueError:
                     continue
     return None
+
+
+def _about_others(text: str, member: str) -> bool:
+    from jobs.analysis.joins import countries_in  # here: jobs.analysis.joins reads dates through membership
+
+    named = countries_in(text)
+    return bool(named) and member not in named
 
 
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])(?:/(0[1-9]|[12]\d|3[01]))?(?:/|$)")
@@ -301,13 +321,13 @@ def url_reference(url: str) -> date | None:
 
 
 def effective(sentence: Sentence, sentences: list[Sentence], published: date | None, at: int | None = None,
-              status: str | None = None, reference: date | None = None) -> Effective | None:
+              status: str | None = None, reference: date | None = None, member: str | None = None) -> Effective | None:
     """When the change stated in ``sentence`` takes effect, by the best evidence the page has.
     ``reference`` (from the address) resolves year-less dates when the page has no date of its own."""
     stated = in_sentence(sentence.clean, published or reference, at, status)
     if stated:
         return Effective(stated, "sentence")
-    letter = letter_date(sentences, published or reference)
+    letter = letter_date(sentences, published or reference, member)
     if letter:
         return Effective(letter, "letter")
     if published is not None:

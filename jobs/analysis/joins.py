@@ -248,6 +248,7 @@ _NEW_MEMBERS = re.compile(
     # "The launch members are listed below:" (the partnership's first members, under the launch's date)
     r"|\b(?:launch|founding|new|newest)\s+(?:members|countries|participants)\s+(?:are|were)\s+(?:listed\s+)?"
     r"(?:below|as\s+follows)\s*:\s*$"
+    r"|\bmeet\s+the\s+(?:\d+\s+)?(?:new|newest)\s+(?:OGP\s+Local\s+)?members\s*[!:.]?\s*$"
     r"|\bnuevos\s+miembros\s+(?:de\s+(?:la\s+)?(?:OGP|AGA)(?:\s+Local)?\s+)?(?:son|incluyen)\s*:\s*$",
     _I,
 )
@@ -268,10 +269,11 @@ def _new_members_list(sentences: list[Sentence], i: int, published: date | None 
     for n, item in enumerate(items):
         line = re.sub(r"\s*\([^()]{1,20}\)$", "", item.clean.strip(" •-*"))  # "Brazil (G20)"
         following = items[n + 1].clean.strip(" •-*") if n + 1 < len(items) else ""
-        if (out or n == 0) and len(line.split()) <= 3 and not gazetteer_country(line) and gazetteer_country(
-            re.sub(r"\s*\([^()]{1,20}\)$", "", following)
-        ):
-            continue  # a sub-heading inside the list ("Steering committee", "Participants")
+        following = re.sub(r"\s*\([^()]{1,20}\)$", "", following)
+        listed_next = gazetteer_country(following) or gazetteer_country(following.rpartition(", ")[2] or "-")
+        heading = len(line.split()) <= 3 and "," not in line and not gazetteer_country(line)
+        if (out or n == 0) and heading and listed_next:
+            continue  # a sub-heading inside the list ("Steering committee", "Participants", "Africa-MENA")
         name, _, place = line.partition(", ")
         in_country = gazetteer_country(place) if place else None
         if in_country is not None and not gazetteer_country(name):

@@ -464,7 +464,7 @@ def membership_findings(
                 evidence,
             )
             if status != "active":
-                when = effective(dated.sentence, sentences, published, dated.at, status, reference)
+                when = effective(dated.sentence, sentences, published, dated.at, status, reference, member)
             else:  # a continuing member has no date of change; one active again has the date its sentence gives
                 # the first sentence that dates it ("Montenegro regained active status" in the headline, "restored,
                 # with effect from 20 November 2018" in the letter quoted below it)
