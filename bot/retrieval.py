@@ -257,17 +257,21 @@ def _names_someone(sentence: str, known: Sequence[str]) -> bool:
 
 
 _DEFINED = re.compile(r"^\W*([^\W\d_][\w'’-]*(?:\s+[\w'’-]+){0,2}):\s+(?P<body>\S.*)")
-#: What a definition's body must be: a phrase of a few words, not a value ("Resultados iniciales: marginal")
-#: or a list of them ("Scale: Collaborate · Involve · Consult").
-_DEFINITION_WORDS = 4
+#: What a definition's body must be: a phrase of a few words (numbers and dates not counted), not a value
+#: ("Resultados iniciales: marginal", "Period assessed: January 2016-September 2017") or a list ("Scale:
+#: Collaborate · Involve · Consult").
+_DEFINITION_WORDS = 3
 _LIST_MARKS = re.compile(r"[·•|]")
 
 
 def _defines(sentence: str, groups: Sequence[Group]) -> bool:
     """A glossary or annex line defining a word of the question: "Marginal: some change, but minor"."""
     m = _DEFINED.match(sentence)
-    if not m or len(words(m.group("body"))) < _DEFINITION_WORDS or _LIST_MARKS.search(m.group("body")):
+    if not m:
         return False
+    body = [w for w in words(m.group("body")) if not any(ch.isdigit() for ch in w)]
+    if len(body) < _DEFINITION_WORDS or _LIST_MARKS.search(m.group("body")):
+        return False  # "Period assessed: January 2016-September 2017" is a value too
     held = {stem for word in words(m.group(1)) for stem in stems(word)}
     return any(_holds(held, g) for g in groups)
 
