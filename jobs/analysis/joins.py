@@ -173,6 +173,9 @@ _SPANISH_RELATIVE = re.compile(
     # "El Salvador, que pertenecía desde 2011 a la Alianza para el Gobierno Abierto (OGP), ..."
     r"|,\s+que\s+(?:pertenec[ií]a|pertenece|ha\s+pertenecido|forma(?:ba)?\s+parte)\s+desde\s+(?:el\s+)?(?:a[nñ]o\s+)?"
     r"(?P<year3>(?:19|20)\d{2})\s+(?:a|de)\s+(?:la\s+)?(?:Alianza|OGP|AGA)"
+    # "El Salvador, que es miembro de la OGP desde 2011, ..."
+    r"|,\s+que\s+(?:es|era|ha\s+sido)\s+miembro\s+de\s+(?:la\s+)?(?:OGP|AGA|Alianza[^,]{0,40}?)\s+desde\s+(?:el\s+)?"
+    r"(?:a[nñ]o\s+)?(?P<year4>(?:19|20)\d{2})"
 )
 #: "El Salvador, miembro de la OGP desde 2011, no presentó ...", "Kenya, an OGP member since 2011, ...": the
 #: appositive states the join.
@@ -187,8 +190,8 @@ _APPOSITIVE_SINCE = re.compile(
 #: "... the Open Government Partnership, the body Israel joined in 2012": OGP, then what the member did.
 _JOINED_BODY = re.compile(
     rf"{OGP}(?:\s*\([^)]*\))?[\"”]?,[\"”]?\s+(?:the|a)\s+(?:body|partnership|initiative|organi[sz]ation|alliance|group)\s+"
-    r"(?:that\s+|which\s+)?(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?:and\s+|of\s+)?(?-i:[A-Z])[\w'’.]*){0,3})\s+"
-    r"(?:had\s+|has\s+)?joined\s+in\s+(?P<year>(?:19|20)\d{2})\b",
+    r"(?:that\s+|which\s+)?(?P<name>(?-i:[A-Z])[\w'’.]*(?:\s+(?:and\s+|of\s+)?(?-i:[A-Z])[\w'’.]*){0,3}|it)\s+"
+    r"(?:had\s+|has\s+)?joined\s+(?:in|when\s+[^,.;]{0,50}?\bin)\s+(?P<year>(?:19|20)\d{2})\b",
     _I,
 )
 
@@ -196,7 +199,11 @@ _JOINED_BODY = re.compile(
 def _relative_joins(s: Sentence) -> list[Join]:
     out: list[Join] = []
     for m in _JOINED_BODY.finditer(s.clean):
-        name = member_name(m.group("name"))
+        if m.group("name") == "it":  # "Israel is pulling out of OGP, a body it joined when ... in 2011"
+            lead = countries_in(s.clean[: m.start()])
+            name = lead[0] if len(lead) == 1 else None
+        else:
+            name = member_name(m.group("name"))
         if name and gazetteer_country(name) and not hedged(s.clean, m.start("name"), m.end()):
             out.append(Join(name, int(m.group("year")), False, s))
     for m in _RELATIVE_JOIN.finditer(s.clean):
@@ -207,7 +214,7 @@ def _relative_joins(s: Sentence) -> list[Join]:
     if spanish and OGP_NAMED.search(s.clean[: spanish.end()]):
         lead = countries_in(s.clean[: spanish.start()])
         if len(lead) == 1:
-            year = spanish.group("year") or spanish.group("year2") or spanish.group("year3")
+            year = spanish.group("year") or spanish.group("year2") or spanish.group("year3") or spanish.group("year4")
             out.append(Join(lead[0], int(year), False, s))
     for m in _APPOSITIVE_SINCE.finditer(s.clean):
         bare = m.group(0)[len(m.group("name")):]

@@ -32,7 +32,7 @@ OGP = (
     r"Open\s+Government\s+Partnership(?:\s+\((?-i:OGP)(?:,\s+(?:por\s+sus\s+siglas|for\s+short)[^)]{0,25})?\))?(?:\s+Local)?"
     r"|(?-i:OGP)(?:\s+(?-i:Local))?(?:\s+(?:cohort|program(?:me)?|programa))?"
     r"|(?-i:AGA)(?:\s+(?-i:Local))?"
-    r"|Alianza\s+(?:para|por|de)\s+(?:el\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
+    r"|Alianza\s+(?:para|por|de)\s+(?:el\s+|un\s+)?Gobierno\s+Abierto(?:\s+\((?-i:AGA|OGP)(?:,\s+por\s+sus\s+siglas[^)]{0,25})?\))?"
     r"(?:\s+Local)?"
     r"|international\s+partnership\s+(?:on|for)\s+open\s+government|(?-i:Partnership\s+for\s+Open\s+Government)"
     r"|alianza\s+internacional\s+(?:de|para|por|sobre)\s+(?:el\s+)?gobierno\s+abierto"
@@ -82,7 +82,9 @@ LOCAL_CUE = re.compile(
     _I,
 )
 OGP_NAMED = re.compile(
-    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por|de)\s+(?:el\s+)?Gobierno\s+Abierto|\b(?-i:OGP|AGA)\b", _I
+    r"Open\s+Government\s+Partnership|Alianza\s+(?:para|por|de)\s+(?:el\s+|un\s+)?Gobierno\s+Abierto"
+    r"|\b(?-i:OGP|AGA)\b",
+    _I,
 )
 #: Sentence-wide evidence of OGP Local; "105 local governments" in a totals clause is not.
 OGP_LOCAL = re.compile(r"\b(?:OGP|AGA)\s+Local\b", _I)
@@ -319,8 +321,11 @@ def list_items(text: str) -> list[str]:
     items: list[str] = []
     for piece in _ITEM_SPLIT.split(protected):
         piece = piece.replace("\x02", " ").strip(" .;")
-        if gazetteer_country(piece) is None:  # "El Salvador", "The Gambia" keep their article
-            piece = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece, flags=_I).strip(" .;")
+        bare = re.sub(r"^(?:and|y|the|el|la|los|las)\s+", "", piece, flags=_I).strip(" .;")
+        found = gazetteer_country(piece)
+        # "El Salvador", "The Gambia" keep their article; "the Republic of Moldova" does not need it
+        if found is None or (piece[:1].islower() and gazetteer_country(bare) == found):
+            piece = bare
         if piece and piece[0].isupper() and len(piece.split()) <= 9:
             items.append(piece)
     return items
@@ -328,7 +333,7 @@ def list_items(text: str) -> list[str]:
 
 
 
-_TRAILING_ADVERB = re.compile(r"\s+(?:also|too|tambi[eé]n|asimismo|igualmente)\s*$", re.IGNORECASE)
+_TRAILING_ADVERB = re.compile(r"\s+(?:also|too|all|both|tambi[eé]n|asimismo|igualmente|todos|ambos)\s*$", re.IGNORECASE)
 
 
 #: What may open a clause before its subject list: "In 2013, Ireland, Australia and Malawi joined", "Fue en
@@ -348,6 +353,8 @@ def listed_subjects(prefix: str) -> list[str]:
     country, or nothing when any item is not one (then ``subject`` reads the last name alone)."""
     clause = _TRAILING_ADVERB.sub("", prefix[clause_start(prefix) :].strip())
     clause = _AND_OTHERS.sub(lambda m: ", " + m.group("list"), _LIST_OPENER.sub("", clause))
+    dashed = re.search(r"\s[-–—]\s+([^-–—]+?)\s+[-–—]\s*$", clause)  # "The four countries - A, B and C -"
+    clause = dashed.group(1) if dashed else clause
     if not re.search(r",|\s(?:and|y|e)\s", clause):
         return []
     items = list_items(clause)
