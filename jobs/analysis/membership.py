@@ -399,7 +399,7 @@ def membership_findings(
         main = title_countries[0]
     if main is None and any(st.member is None for st in statements):
         # "the country is under procedural review" on a page that names one country and no other
-        named_countries = countries_in("\n".join(s.clean for s in sentences))
+        named_countries = list(dict.fromkeys(c for s in sentences for c in countries_in(s.clean)))
         main = named_countries[0] if len(named_countries) == 1 else None
     joins = page_joins(sentences, published, main or _page_member(title), ogp_page)
     text_all = "\n".join(s.clean for s in sentences)

@@ -96,8 +96,10 @@ _INACTIVE_ACTIVE = re.compile(
 )
 #: "Se le declaró inactivo en marzo de 2022": Spanish leaves the subject out; it is the page's member.
 _IMPERSONAL_INACTIVE = re.compile(
-    r"(?:^|[;:]\s*|\by\s+)(?i:se)\s+(?:le|lo|la)\s+(?:declar[oó]|design[oó]|consider[oó])\s+(?:como\s+)?(?:un\s+)?"
-    r"(?:pa[ií]s\s+|miembro\s+)?inactiv[oa]\b"
+    r"(?:(?:^|[;:]\s*|\by\s+)(?i:se)\s+(?:le|lo|la)|,?\s+(?:lo|la)(?=\s+declararon))\s+"
+    r"(?:declar[oó]|declararon|design[oó]|consider[oó])\s+(?:como\s+)?(?:un\s+)?[\"“]?(?:pa[ií]s\s+|miembro\s+)?inactiv[oa]\b"
+    # "OGP put the country's membership on temporary suspension" (its inactive status by another name)
+    r"|\b(?:put|placed)\s+(?:the\s+country['’]s|its)\s+membership\s+(?:on|under)\s+(?:a\s+)?temporary\s+suspension\b"
 )
 #: A designation recommended or requested is not one made.
 _NOT_MADE = re.compile(r"\b(?:recommend\w*|request\w*|propos\w*|consider\w*|urg\w*|recomend\w*|solicit\w*)\b", _I)
