@@ -30,6 +30,7 @@ from storage.sentences import Group, SentenceHit, search_sentences, sentence_fre
 from storage.terms import fold, query_stems, stems, words
 
 MAX_WORDS = 5
+"""Words of a question the search uses; the rarest-looking (longest) ones when there are more."""
 
 RARE = 100
 """A question word held by at most this many sentences is searched alone too: it may be all a sentence shares
@@ -40,7 +41,6 @@ LIGHT_WORDS = frozenset({"made", "make", "makes", "become", "became", "becomes",
                          "went", "happen", "happened", "hizo", "hace", "fue", "ser",
                          # "what did the plan achieve?": an answer says what it did, rarely "achieve"
                          "achieve", "achieved", "achieves", "lograr", "logro", "logró", "consiguió"})
-"""Words of a question the search uses; the rarest-looking (longest) ones when there are more."""
 
 CANDIDATES = 40
 """Sentences the store returns for judging; a few dozen is enough to find the best three."""

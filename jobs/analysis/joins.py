@@ -336,7 +336,8 @@ _MEMBERSHIP_SINCE = re.compile(
     rf"^(?:since|desde)\s+(?:el\s+)?(?:a[nñ]o\s+)?(?P<year>(?:19|20)\d{{2}}),?\s+"
     rf"(?P<name>(?:(?:the|el|la)\s+)?(?-i:[A-Z])[\w'’.]*(?:\s+(?:of\s+|de\s+)?(?-i:[A-Z])[\w'’.]*){{0,3}})\s+(?:(?:has\s+been|ha\s+sido|es)\b[^.;]{{0,60}}?"
     rf"\b(?:(?:a\s+)?member\s+of|(?:its\s+)?membership\s+(?:in|of)|miembro\s+de|(?:a\s+)?part\s+of"
-    rf"|participat\w+\s+in)|has\s+belonged\s+to|ha\s+pertenecido\s+a|pertenece\s+a)\s+(?P<obj>{OGP})",
+    rf"|participat\w+\s+in)|has\s+belonged\s+to|ha\s+pertenecido\s+a|pertenece\s+a|integra|forma\s+parte\s+de"
+    rf"|es\s+parte\s+de|participa\s+en|has\s+taken\s+part\s+in|takes\s+part\s+in|is\s+part\s+of)\s+(?P<obj>{OGP})",
     _I,
 )
 #: "Recent sign-ons were Australia and Ireland": joins of the page's own year.
