@@ -54,9 +54,10 @@ def is_feed(content: str | bytes, content_type: str | None) -> bool:
 
 
 def _header_lines(content: str | bytes, content_type: str | None, is_html: bool, text: str) -> list[str]:
-    """The page's lines as its markup draws them: a member page's "Member Since 2018" is a list item that
-    text extraction may drop as page furniture."""
-    return html_blocks(decode(content, content_type)) if is_html else text.splitlines()
+    """The page's lines as its markup draws them, side boxes included: a member page's "Member Since 2018"
+    is a list item and OGP's "Countries Withdrawn from OGP" an <aside>, which text extraction may drop as
+    page furniture."""
+    return html_blocks(decode(content, content_type), side_boxes=True) if is_html else text.splitlines()
 
 
 def _as_member_page(page: Classification, lines: list[str], title: str) -> Classification:
@@ -157,8 +158,11 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
     text = extracted.text
     sentences = split_sentences(text)
     language = detect_language(text)
-    lines = _header_lines(content, content_type, extracted.is_html, text)
-    page = _as_member_page(classify(extracted.title, text, url, extracted.link_share), lines, extracted.title)
+    page = classify(extracted.title, text, url, extracted.link_share)
+    # Parsed again only for the pages whose boxes are read: news and IRM reports skip it.
+    boxed = page.kind in (DocumentKind.OTHER, DocumentKind.MEMBER_PAGE, DocumentKind.LISTING)
+    lines = _header_lines(content, content_type, extracted.is_html, text) if boxed else []
+    page = _as_member_page(page, lines, extracted.title)
     published = page_date(text, extracted.published) or url_date(url)
     findings: list[Finding] = []
     member = page.member
@@ -192,8 +196,7 @@ def _analyse(content: str | bytes, url: str, content_type: str | None) -> PageAn
         if page.kind in indexes:
             findings += listed_reports(items, member)
             said = {(f.member, f.status) for f in findings if isinstance(f, MembershipFinding)}
-            boxes = html_blocks(decode(content, content_type), side_boxes=True) if extracted.is_html else lines
-            findings += [f for f in marked_statuses(boxes) if (f.member, f.status) not in said]
+            findings += [f for f in marked_statuses(lines) if (f.member, f.status) not in said]
         # A report the page also links is known better from its link (with its period).
         linked = {(f.member, f.kind) for f in findings if isinstance(f, ReportFinding)}
         findings += [f for f in mentioned if (f.member, f.kind) not in linked]
